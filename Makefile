@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` and `make test`.
+.PHONY: run test setup setup-test lint bench worker
+
+run: setup
+	.venv/bin/python manage.py migrate --noinput -v0
+	.venv/bin/python manage.py seed --demo
+	.venv/bin/python manage.py runserver 127.0.0.1:8000
+
+test: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest -p no:cacheprovider
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --with-test-tools
+
+worker:
+	.venv/bin/celery -A config worker --loglevel=info --concurrency=2
+
+bench: setup-test
+	.venv/bin/python scripts/bench.py
+
+lint:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .

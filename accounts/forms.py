@@ -1,0 +1,166 @@
+"""Forms for sign-up, log-in and the company profile."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout, Submit
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Company, User
+from accounts.validators import normalize_business_number
+
+
+def _helper(submit_label: str, *layout: object) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    if layout:
+        helper.layout = Layout(*layout)
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Create account"))
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _(
+                    "An account with this e-mail address already exists. Log in instead."
+                ),
+                code="duplicate",
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif first:
+            try:
+                password_validation.validate_password(
+                    first, User(email=cleaned.get("email", ""))
+                )
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Log in"))
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class CompanyForm(forms.ModelForm):
+    business_number = forms.CharField(
+        label=_("Business registration number"),
+        max_length=12,
+        help_text=_("10 digits; hyphens are fine (123-45-67890)."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "placeholder": "123-45-67890"}
+        ),
+    )
+
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Company
+        fields = [
+            "name_ko",
+            "name_en",
+            "business_number",
+            "region",
+            "industry",
+            "employees",
+            "annual_revenue_krw",
+            "exports_last_year_usd",
+            "year_founded",
+            "target_markets",
+            "website",
+        ]
+        widgets = {
+            "target_markets": forms.SelectMultiple(attrs={"size": 8}),
+        }
+        help_texts = {
+            "target_markets": _("Hold Ctrl (or ⌘) to choose several countries."),
+            "exports_last_year_usd": _("Enter 0 if the company has not exported yet."),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            _("Save company profile"),
+            Fieldset(_("Company"), "name_ko", "name_en", "business_number", "website"),
+            Fieldset(
+                _("Business"),
+                "region",
+                "industry",
+                "employees",
+                "annual_revenue_krw",
+                "year_founded",
+            ),
+            Fieldset(_("Exports"), "exports_last_year_usd", "target_markets"),
+        )
+
+    def clean_business_number(self) -> str:
+        number = normalize_business_number(self.cleaned_data["business_number"])
+        duplicate = Company.objects.filter(business_number=number)
+        if self.instance.pk:
+            duplicate = duplicate.exclude(pk=self.instance.pk)
+        if duplicate.exists():
+            raise forms.ValidationError(
+                _(
+                    "This business registration number is already registered. "
+                    "Ask a member of that company to add you to its team."
+                ),
+                code="duplicate",
+            )
+        return number
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Add to team"))
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("This e-mail address already has an account."), code="duplicate"
+            )
+        return email

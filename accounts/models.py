@@ -1,0 +1,195 @@
+"""Users (e-mail login), the firms they belong to, and the roles they hold."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from accounts.validators import validate_business_number
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Region(models.TextChoices):
+    """The 17 first-level administrative divisions of Korea."""
+
+    SEOUL = "seoul", _("Seoul")
+    BUSAN = "busan", _("Busan")
+    DAEGU = "daegu", _("Daegu")
+    INCHEON = "incheon", _("Incheon")
+    GWANGJU = "gwangju", _("Gwangju")
+    DAEJEON = "daejeon", _("Daejeon")
+    ULSAN = "ulsan", _("Ulsan")
+    SEJONG = "sejong", _("Sejong")
+    GYEONGGI = "gyeonggi", _("Gyeonggi")
+    GANGWON = "gangwon", _("Gangwon")
+    CHUNGBUK = "chungbuk", _("North Chungcheong")
+    CHUNGNAM = "chungnam", _("South Chungcheong")
+    JEONBUK = "jeonbuk", _("North Jeolla")
+    JEONNAM = "jeonnam", _("South Jeolla")
+    GYEONGBUK = "gyeongbuk", _("North Gyeongsang")
+    GYEONGNAM = "gyeongnam", _("South Gyeongsang")
+    JEJU = "jeju", _("Jeju")
+
+
+class Industry(models.TextChoices):
+    """Sections of the Korean Standard Industrial Classification (KSIC, 10th revision)."""
+
+    A = "A", _("Agriculture, forestry and fishing")
+    B = "B", _("Mining and quarrying")
+    C = "C", _("Manufacturing")
+    D = "D", _("Electricity, gas, steam and air conditioning supply")
+    E = "E", _("Water supply, sewage, waste management and remediation")
+    F = "F", _("Construction")
+    G = "G", _("Wholesale and retail trade")
+    H = "H", _("Transportation and storage")
+    I = "I", _("Accommodation and food service activities")  # noqa: E741
+    J = "J", _("Information and communication")
+    K = "K", _("Financial and insurance activities")
+    L = "L", _("Real estate activities")
+    M = "M", _("Professional, scientific and technical activities")
+    N = "N", _("Business facilities management and business support services")
+    O = "O", _("Public administration and defence")  # noqa: E741
+    P = "P", _("Education")
+    Q = "Q", _("Human health and social work activities")
+    R = "R", _("Arts, sports and recreation related services")
+    S = "S", _("Membership organisations, repair and other personal services")
+    T = "T", _("Activities of households as employers")
+    U = "U", _("Activities of extraterritorial organisations and bodies")
+
+
+class Role(models.TextChoices):
+    """Group names; permissions hang on the groups (see accounts.services.roles_sync)."""
+
+    SME_MEMBER = "sme_member", _("SME member")
+    CONSULTANT = "consultant", _("Consultant")
+    STAFF = "staff", _("Agency staff")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(
+        self, email: str, password: str | None = None, **extra: object
+    ) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra: object
+    ) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class Company(TimeStampedModel):
+    name_ko = models.CharField(_("legal name (Korean)"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    business_number = models.CharField(
+        _("business registration number"),
+        max_length=10,
+        unique=True,
+        validators=[validate_business_number],
+        help_text=_("10 digits, without hyphens."),
+    )
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices)
+    industry = models.CharField(
+        _("industry (KSIC section)"), max_length=1, choices=Industry.choices
+    )
+    employees = models.PositiveIntegerField(
+        _("employees"), validators=[MaxValueValidator(1_000_000)]
+    )
+    annual_revenue_krw = models.PositiveBigIntegerField(
+        _("annual revenue (KRW)"), validators=[MaxValueValidator(10**15)]
+    )
+    exports_last_year_usd = models.PositiveBigIntegerField(
+        _("exports last year (USD)"), default=0, validators=[MaxValueValidator(10**12)]
+    )
+    year_founded = models.PositiveSmallIntegerField(
+        _("year founded"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    target_markets = CountryField(_("target markets"), multiple=True, blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name_ko"]
+
+    def __str__(self) -> str:
+        return self.name_ko
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:company")
+
+    @property
+    def display_name(self) -> str:
+        if get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name_ko
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        related_name="members",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    # Consultants work on the firms of one region; used by the consultant workspace.
+    region = models.CharField(
+        _("region"), max_length=20, choices=Region.choices, blank=True
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        default="ko",
+        choices=[("ko", "한국어"), ("en", "English")],
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def has_role(self, role: Role) -> bool:
+        return self.groups.filter(name=role.value).exists()
+
+    @property
+    def is_sme_member(self) -> bool:
+        return self.company_id is not None

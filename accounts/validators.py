@@ -1,0 +1,28 @@
+"""Validation of Korean business registration numbers (사업자등록번호)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# The National Tax Service check digit: weights on the first nine digits, plus the
+# carry of the ninth digit times five.
+_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
+def business_number_is_valid(number: str) -> bool:
+    if len(number) != 10 or not number.isdigit():
+        return False
+    digits = [int(ch) for ch in number]
+    total = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=False))
+    total += (digits[8] * 5) // 10
+    return (10 - total % 10) % 10 == digits[9]
+
+
+def normalize_business_number(value: str) -> str:
+    return value.replace("-", "").replace(" ", "").strip()
+
+
+def validate_business_number(value: str) -> None:
+    if not business_number_is_valid(normalize_business_number(value)):
+        raise ValidationError(
+            _("Enter a valid 10-digit business registration number."), code="invalid"
+        )

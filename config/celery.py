@@ -1,0 +1,11 @@
+"""The Celery app, wired as the Celery guide for Django describes."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("exportready")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

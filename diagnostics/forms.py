@@ -1,0 +1,107 @@
+"""The questionnaire step form, built from Question rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from diagnostics.models import Answer, Option, Question, QuestionKind
+from diagnostics.services import AnswerValue
+
+
+def _choice_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
+    return forms.TypedChoiceField(
+        choices=[(option.pk, option.localized("label")) for option in options],
+        coerce=int,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": _("Choose one of the options given for this question.")
+        },
+    )
+
+
+def _number_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
+    unit = question.localized("unit")
+    return forms.DecimalField(
+        required=False,
+        min_value=question.number_min,
+        max_value=question.number_max,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "decimal",
+                "min": question.number_min,
+                "max": question.number_max,
+                "step": "any",
+                "aria-describedby": f"unit_q_{question.code}",
+            }
+        ),
+        help_text=unit,
+    )
+
+
+FIELD_BY_KIND: dict[str, Callable[[Question, tuple[Option, ...]], forms.Field]] = {
+    QuestionKind.SINGLE: _choice_field,
+    QuestionKind.YES_NO: _choice_field,
+    QuestionKind.SCALE: _choice_field,
+    QuestionKind.NUMBER: _number_field,
+}
+
+
+def field_name(question: Question) -> str:
+    return f"q_{question.code}"
+
+
+class StepForm(forms.Form):
+    """One area's questions. Blank answers are allowed here; submit checks completeness."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(
+        self,
+        *args: object,
+        questions: tuple[Question, ...],
+        options: Mapping[int, tuple[Option, ...]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            field = FIELD_BY_KIND[question.kind](question, options[question.pk])
+            field.label = question.localized("text")
+            self.fields[field_name(question)] = field
+
+    def answer_values(self) -> dict[int, AnswerValue | None]:
+        values: dict[int, AnswerValue | None] = {}
+        for question in self.questions:
+            raw = self.cleaned_data.get(field_name(question))
+            if raw in (None, ""):
+                values[question.pk] = None
+            elif question.kind == QuestionKind.NUMBER:
+                values[question.pk] = AnswerValue(number=Decimal(raw))
+            else:
+                values[question.pk] = AnswerValue(option_id=int(raw))
+        return values
+
+    def fields_for(self) -> list[tuple[Question, forms.BoundField]]:
+        return [(question, self[field_name(question)]) for question in self.questions]
+
+
+def step_initial(
+    questions: tuple[Question, ...], answers: Mapping[int, Answer], revision: int
+) -> dict[str, object]:
+    initial: dict[str, object] = {"revision": revision}
+    for question in questions:
+        answer = answers.get(question.pk)
+        if answer is None:
+            continue
+        if question.kind == QuestionKind.NUMBER:
+            initial[field_name(question)] = answer.number_value
+        else:
+            initial[field_name(question)] = answer.option_id
+    return initial

@@ -1,0 +1,87 @@
+"""Load the question bank, the program catalog and (optionally) demo accounts.
+
+Safe to run again: each part loads only when it is not there yet.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.models import Company, Role, User
+from accounts.services import user_assign_role
+from diagnostics.models import QuestionnaireVersion
+from diagnostics.services import questionnaire_import
+from programs.models import Program
+from programs.services import catalog_import
+
+QUESTIONNAIRE_FILE = (
+    settings.BASE_DIR / "diagnostics" / "content" / "questionnaire_v1.json"
+)
+CATALOG_FILE = settings.BASE_DIR / "programs" / "content" / "catalog.json"
+DEMO_PASSWORD = "exportready-demo"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the question bank, the program catalog and, with --demo, demo accounts."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--demo", action="store_true", help="Also create demo accounts."
+        )
+
+    def handle(self, *args: Any, demo: bool = False, **options: Any) -> None:
+        if not QuestionnaireVersion.objects.exists():
+            version = questionnaire_import(data=_read(QUESTIONNAIRE_FILE), publish=True)
+            self.stdout.write(f"Loaded questionnaire v{version.number}.")
+        if not Program.objects.exists() and CATALOG_FILE.exists():
+            count = catalog_import(data=_read(CATALOG_FILE))
+            self.stdout.write(f"Loaded {count} programs.")
+        if demo:
+            self._demo_accounts()
+
+    def _demo_accounts(self) -> None:
+        company, _ = Company.objects.get_or_create(
+            business_number="1248100998",
+            defaults={
+                "name_ko": "한빛식품",
+                "name_en": "Hanbit Foods",
+                "region": "gyeonggi",
+                "industry": "C",
+                "employees": 42,
+                "annual_revenue_krw": 8_500_000_000,
+                "exports_last_year_usd": 120_000,
+                "year_founded": 2009,
+                "target_markets": ["US", "VN"],
+            },
+        )
+        accounts = [
+            ("sme@example.com", Role.SME_MEMBER, company, False),
+            ("consultant@example.com", Role.CONSULTANT, None, False),
+            ("staff@example.com", Role.STAFF, None, False),
+            ("admin@example.com", Role.STAFF, None, True),
+        ]
+        for email, role, member_of, superuser in accounts:
+            if User.objects.filter(email=email).exists():
+                continue
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                company=member_of,
+                is_superuser=superuser,
+            )
+            if role == Role.CONSULTANT:
+                user.region = "gyeonggi"
+                user.save(update_fields=["region"])
+            user_assign_role(user=user, role=role)
+        self.stdout.write(f"Demo accounts ready (password: {DEMO_PASSWORD}).")

@@ -1,0 +1,426 @@
+"""The versioned question bank, the firms' diagnostics, their answers and results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Company, TimeStampedModel
+
+
+class BilingualMixin:
+    """Pick the Korean or English variant of a `<field>_ko` / `<field>_en` pair."""
+
+    def localized(self, field: str) -> str:
+        english = getattr(self, f"{field}_en", "")
+        if get_language() == "en" and english:
+            return english
+        return getattr(self, f"{field}_ko")
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class Bottleneck(models.TextChoices):
+    """The four bottleneck types to exports named in the source articles."""
+
+    TECHNOLOGY = "technology", _("Technology")
+    FUNDS = "funds", _("Funds")
+    MANPOWER = "manpower", _("Manpower")
+    SALES_ROUTES = "sales_routes", _("Sales routes")
+    NONE = "none", _("None")
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    YES_NO = "yes_no", _("Yes / no")
+    SCALE = "scale", _("Scale 1–5")
+    NUMBER = "number", _("Number")
+
+
+class Phase(models.TextChoices):
+    PREPARATION = "preparation", _("Preparation")
+    USE = "use", _("Use")
+    DEEPENING = "deepening", _("Deepening")
+
+
+class QuestionnaireVersion(TimeStampedModel):
+    """A complete question bank with its stage rules; immutable once published."""
+
+    number = models.PositiveIntegerField(_("version number"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=VersionStatus.choices,
+        default=VersionStatus.DRAFT,
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
+        ordering = ["-number"]
+        constraints = [
+            # New diagnostics start on the one published version.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="published"),
+                name="questionnaire_one_published_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number} {self.title} ({self.get_status_display()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == VersionStatus.DRAFT
+
+
+class Fact(BilingualMixin, models.Model):
+    """A gating fact an answer can establish, such as "has exported before"."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion, related_name="facts", on_delete=models.CASCADE
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    label_ko = models.CharField(_("label (Korean)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("gating fact")
+        verbose_name_plural = _("gating facts")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="fact_unique_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Area(BilingualMixin, models.Model):
+    version = models.ForeignKey(
+        QuestionnaireVersion, related_name="areas", on_delete=models.CASCADE
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("order"))
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="area_unique_code"
+            ),
+            models.UniqueConstraint(
+                fields=["version", "order"], name="area_unique_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name_ko}"
+
+
+class Question(BilingualMixin, models.Model):
+    version = models.ForeignKey(
+        QuestionnaireVersion, related_name="questions", on_delete=models.CASCADE
+    )
+    area = models.ForeignKey(Area, related_name="questions", on_delete=models.CASCADE)
+    code = models.SlugField(_("code"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("order"))
+    text_ko = models.TextField(_("text (Korean)"))
+    text_en = models.TextField(_("text (English)"))
+    help_ko = models.TextField(_("help (Korean)"), blank=True)
+    help_en = models.TextField(_("help (English)"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    bottleneck = models.CharField(
+        _("bottleneck revealed"),
+        max_length=20,
+        choices=Bottleneck.choices,
+        default=Bottleneck.NONE,
+    )
+    # Bounds of the accepted value, for number questions only.
+    number_min = models.DecimalField(
+        _("minimum value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    number_max = models.DecimalField(
+        _("maximum value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    unit_ko = models.CharField(_("unit (Korean)"), max_length=30, blank=True)
+    unit_en = models.CharField(_("unit (English)"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="question_unique_code"
+            ),
+            models.UniqueConstraint(
+                fields=["version", "order"], name="question_unique_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0), name="question_weight_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text_ko[:60]}"
+
+
+class Option(BilingualMixin, models.Model):
+    """An answer choice; for a number question, the band of values it covers."""
+
+    question = models.ForeignKey(
+        Question, related_name="options", on_delete=models.CASCADE
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    label_ko = models.CharField(_("label (Korean)"), max_length=300)
+    label_en = models.CharField(_("label (English)"), max_length=300)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    sets_fact = models.ForeignKey(
+        Fact,
+        verbose_name=_("sets gating fact"),
+        related_name="options",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    # Inclusive lower and exclusive upper bound of a number band (None: open-ended).
+    band_min = models.DecimalField(
+        _("band from"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    band_max = models.DecimalField(
+        _("band up to (exclusive)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["question", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "order"], name="option_unique_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gte=0), name="option_points_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label_ko
+
+
+class StageRule(BilingualMixin, models.Model):
+    """What a firm needs to reach one stage: a total score and gating facts.
+
+    Stages are cumulative: a firm at stage N meets the rules of every stage up to N.
+    """
+
+    version = models.ForeignKey(
+        QuestionnaireVersion, related_name="stage_rules", on_delete=models.CASCADE
+    )
+    stage = models.PositiveSmallIntegerField(_("stage"))
+    phase = models.CharField(_("phase"), max_length=12, choices=Phase.choices)
+    name_ko = models.CharField(_("name (Korean)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    description_ko = models.TextField(_("description (Korean)"))
+    description_en = models.TextField(_("description (English)"))
+    min_score = models.DecimalField(
+        _("minimum total score"), max_digits=5, decimal_places=2
+    )
+    required_facts = models.ManyToManyField(
+        Fact,
+        verbose_name=_("required gating facts"),
+        related_name="stage_rules",
+        blank=True,
+    )
+    rationale_ko = models.TextField(_("rationale (Korean)"), blank=True)
+    rationale_en = models.TextField(_("rationale (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage rule")
+        verbose_name_plural = _("stage rules")
+        ordering = ["version", "stage"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "stage"], name="stage_rule_unique_stage"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__gte=1, stage__lte=9), name="stage_rule_stage_1_to_9"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score__gte=0, min_score__lte=100),
+                name="stage_rule_score_0_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}. {self.name_ko}"
+
+
+class DiagnosticStatus(models.TextChoices):
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Diagnostic(TimeStampedModel):
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        related_name="diagnostics",
+        on_delete=models.PROTECT,
+    )
+    version = models.ForeignKey(
+        QuestionnaireVersion,
+        verbose_name=_("questionnaire version"),
+        related_name="diagnostics",
+        on_delete=models.PROTECT,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DiagnosticStatus.choices,
+        default=DiagnosticStatus.DRAFT,
+    )
+    # Bumped on every save of answers; a form carrying an older revision is stale.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    last_step = models.PositiveSmallIntegerField(_("last step"), default=1)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    # The scoring result, frozen at submission.
+    stage = models.PositiveSmallIntegerField(_("stage"), null=True, blank=True)
+    total_score = models.DecimalField(
+        _("total score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("diagnostic")
+        verbose_name_plural = _("diagnostics")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(status="draft"),
+                name="diagnostic_one_draft_per_company",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(stage__isnull=False, submitted_at__isnull=False),
+                name="diagnostic_submitted_has_result",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "status", "-submitted_at"],
+                name="diag_company_status",
+            ),
+            models.Index(fields=["status", "stage"], name="diag_status_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} #{self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        if self.is_submitted:
+            return reverse("diagnostics:result", args=[self.pk])
+        return reverse("diagnostics:step", args=[self.pk, self.last_step])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == DiagnosticStatus.SUBMITTED
+
+
+class Answer(TimeStampedModel):
+    diagnostic = models.ForeignKey(
+        Diagnostic, related_name="answers", on_delete=models.CASCADE
+    )
+    question = models.ForeignKey(
+        Question, related_name="answers", on_delete=models.PROTECT
+    )
+    option = models.ForeignKey(
+        Option, related_name="answers", on_delete=models.PROTECT, null=True, blank=True
+    )
+    number_value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # The draft revision that wrote this answer, to detect saves from a stale page.
+    revision = models.PositiveIntegerField(default=0)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True
+    )
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnostic", "question"], name="answer_one_per_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(option__isnull=False) | Q(number_value__isnull=False),
+                name="answer_has_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id}/{self.question_id}"
+
+
+class AreaScore(models.Model):
+    """One area's score in a submitted diagnostic, kept as rows for statistics."""
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, related_name="area_scores", on_delete=models.CASCADE
+    )
+    area = models.ForeignKey(Area, related_name="+", on_delete=models.PROTECT)
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnostic", "area"], name="area_score_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id}/{self.area_id}: {self.score}"

@@ -1,0 +1,224 @@
+"""Turn a stored result into what the result, history and method pages show.
+
+Reasons are stored as data; they are worded here, in the reader's language, from the
+version's own area, fact and stage names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from diagnostics.models import Diagnostic
+from diagnostics.questionnaire import QuestionnaireContent
+
+# Geometry of the server-rendered SVG charts (viewBox units).
+BAR_CHART_WIDTH = 640
+BAR_LABEL_WIDTH = 220
+BAR_HEIGHT = 22
+BAR_GAP = 12
+LINE_CHART_WIDTH = 640
+LINE_CHART_HEIGHT = 240
+LINE_CHART_PADDING = 36
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal
+    y: int
+    width: float
+    weak: bool
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    stage: int
+    name: str
+    phase: str
+    phase_label: str
+    is_current: bool
+    is_reached: bool
+
+
+def _fact_label(content: QuestionnaireContent, code: str | None) -> str:
+    fact = content.facts.get(code or "")
+    return fact.localized("label") if fact else (code or "")
+
+
+def _stage_name(content: QuestionnaireContent, stage: int) -> str:
+    return content.stage_rule(stage).localized("name")
+
+
+def reason_text(content: QuestionnaireContent, reason: dict[str, Any]) -> str:
+    stage = reason["stage"]
+    values = {
+        "stage": stage,
+        "name": _stage_name(content, stage),
+        "score": reason.get("score"),
+        "threshold": reason.get("threshold"),
+        "fact": _fact_label(content, reason.get("fact")),
+    }
+    templates = {
+        "score_reached": _(
+            "Your total score of %(score)s reaches the %(threshold)s points that stage "
+            "%(stage)s (%(name)s) asks for."
+        ),
+        "gate_met": _(
+            "You meet the condition of stage %(stage)s (%(name)s): %(fact)s."
+        ),
+        "score_short": _(
+            "Stage %(stage)s (%(name)s) needs a total score of %(threshold)s; "
+            "yours is %(score)s."
+        ),
+        "gate_missing": _(
+            "Stage %(stage)s (%(name)s) requires: %(fact)s. Your answers do not show this yet."
+        ),
+    }
+    return templates[reason["kind"]] % values
+
+
+def area_bars(content: QuestionnaireContent, scores: dict[str, str]) -> list[Bar]:
+    bars = []
+    plot_width = BAR_CHART_WIDTH - BAR_LABEL_WIDTH - 48
+    for index, area_content in enumerate(content.areas):
+        code = area_content.area.code
+        value = Decimal(scores.get(code, "0"))
+        bars.append(
+            Bar(
+                label=area_content.area.localized("name"),
+                value=value,
+                y=index * (BAR_HEIGHT + BAR_GAP),
+                width=float(value) / 100 * plot_width,
+                weak=value < 50,
+            )
+        )
+    return bars
+
+
+def ladder(content: QuestionnaireContent, stage: int) -> list[LadderStep]:
+    return [
+        LadderStep(
+            stage=rule.stage,
+            name=rule.localized("name"),
+            phase=rule.phase,
+            phase_label=rule.get_phase_display(),
+            is_current=rule.stage == stage,
+            is_reached=rule.stage <= stage,
+        )
+        for rule in content.stage_rules
+    ]
+
+
+def result_view(
+    content: QuestionnaireContent, diagnostic: Diagnostic
+) -> dict[str, Any]:
+    """Everything the result page needs, worded in the active language."""
+    result = diagnostic.result or {}
+    stage = result["stage"]
+    rule = content.stage_rule(stage)
+    bars = area_bars(content, result["area_scores"])
+    plan = result.get("next_stage")
+    next_plan = None
+    if plan:
+        next_plan = {
+            "stage": plan["stage"],
+            "name": _stage_name(content, plan["stage"]),
+            "description": content.stage_rule(plan["stage"]).localized("description"),
+            "points_needed": Decimal(plan["points_needed"]),
+            "missing_facts": [
+                _fact_label(content, code) for code in plan["missing_facts"]
+            ],
+            "helpful_areas": [
+                {
+                    "name": content.area_by_code[item["area"]].localized("name"),
+                    "potential_points": Decimal(item["potential_points"]),
+                }
+                for item in plan["helpful_areas"]
+            ],
+        }
+    return {
+        "stage": stage,
+        "stage_name": rule.localized("name"),
+        "stage_description": rule.localized("description"),
+        "phase_label": rule.get_phase_display(),
+        "total_score": Decimal(result["total_score"]),
+        "ladder": ladder(content, stage),
+        "bars": bars,
+        "chart_height": len(bars) * (BAR_HEIGHT + BAR_GAP),
+        "strongest": content.area_by_code[result["strongest_area"]].localized("name"),
+        "weakest": content.area_by_code[result["weakest_area"]].localized("name"),
+        "reasons": [reason_text(content, item) for item in result["reasons"]],
+        "capped_by": [reason_text(content, item) for item in result["capped_by"]],
+        "next_plan": next_plan,
+    }
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    stage: int
+    label: str
+    pk: int
+
+
+def stage_line(diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    """Geometry of the stage-over-time chart, oldest first."""
+    ordered = sorted(diagnostics, key=lambda d: d.submitted_at)  # type: ignore[arg-type, return-value]
+    plot_w = LINE_CHART_WIDTH - 2 * LINE_CHART_PADDING
+    plot_h = LINE_CHART_HEIGHT - 2 * LINE_CHART_PADDING
+    step_x = plot_w / max(len(ordered) - 1, 1)
+    points = [
+        Point(
+            x=LINE_CHART_PADDING + index * step_x
+            if len(ordered) > 1
+            else LINE_CHART_WIDTH / 2,
+            y=LINE_CHART_PADDING + plot_h * (9 - (d.stage or 1)) / 8,
+            stage=d.stage or 1,
+            label=f"{d.submitted_at:%Y-%m-%d}",
+            pk=d.pk,
+        )
+        for index, d in enumerate(ordered)
+    ]
+    gridlines = [
+        {"stage": s, "y": LINE_CHART_PADDING + plot_h * (9 - s) / 8}
+        for s in range(1, 10)
+    ]
+    return {
+        "points": points,
+        "polyline": " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points),
+        "gridlines": gridlines,
+        "width": LINE_CHART_WIDTH,
+        "height": LINE_CHART_HEIGHT,
+        "left": LINE_CHART_PADDING,
+        "right": LINE_CHART_WIDTH - LINE_CHART_PADDING,
+    }
+
+
+def comparison_rows(
+    first: tuple[QuestionnaireContent, Diagnostic],
+    second: tuple[QuestionnaireContent, Diagnostic],
+) -> list[dict[str, Any]]:
+    """Area-by-area rows of two results, matched by area code across versions."""
+    (content_a, diag_a), (content_b, diag_b) = first, second
+    scores_a = (diag_a.result or {}).get("area_scores", {})
+    scores_b = (diag_b.result or {}).get("area_scores", {})
+    rows = []
+    codes = list(scores_a) + [code for code in scores_b if code not in scores_a]
+    for code in codes:
+        area = content_b.area_by_code.get(code) or content_a.area_by_code[code]
+        a = Decimal(scores_a[code]) if code in scores_a else None
+        b = Decimal(scores_b[code]) if code in scores_b else None
+        rows.append(
+            {
+                "name": area.localized("name"),
+                "a": a,
+                "b": b,
+                "delta": (b - a) if a is not None and b is not None else None,
+            }
+        )
+    return rows

@@ -1,0 +1,168 @@
+"""Read side of the question bank: a version's content loaded once into plain objects.
+
+A published version never changes, so its content is cached in process memory; the
+wizard and result pages then cost no question-bank queries at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from threading import Lock
+
+from diagnostics import scoring
+from diagnostics.models import (
+    Area,
+    Fact,
+    Option,
+    Question,
+    QuestionnaireVersion,
+    StageRule,
+    VersionStatus,
+)
+
+
+@dataclass(frozen=True)
+class AreaContent:
+    area: Area
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class QuestionnaireContent:
+    version: QuestionnaireVersion
+    areas: tuple[AreaContent, ...]
+    stage_rules: tuple[StageRule, ...]
+    facts: dict[str, Fact]
+    # question id -> its options, in order
+    options: dict[int, tuple[Option, ...]]
+    required_facts: dict[int, frozenset[str]]
+
+    @property
+    def step_count(self) -> int:
+        return len(self.areas)
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for area in self.areas for q in area.questions)
+
+    @cached_property
+    def question_by_id(self) -> dict[int, Question]:
+        return {q.pk: q for q in self.questions}
+
+    @cached_property
+    def area_by_code(self) -> dict[str, Area]:
+        return {content.area.code: content.area for content in self.areas}
+
+    @cached_property
+    def option_by_id(self) -> dict[int, Option]:
+        return {o.pk: o for options in self.options.values() for o in options}
+
+    def step_of(self, question: Question) -> int:
+        for index, content in enumerate(self.areas, start=1):
+            if content.area.pk == question.area_id:
+                return index
+        raise KeyError(question.pk)
+
+    def stage_rule(self, stage: int) -> StageRule:
+        return self.stage_rules[stage - 1]
+
+    @cached_property
+    def spec(self) -> scoring.Questionnaire:
+        return scoring.Questionnaire(
+            areas=tuple(content.area.code for content in self.areas),
+            questions=tuple(self._question_spec(q) for q in self.questions),
+            stages=tuple(
+                scoring.StageSpec(
+                    stage=rule.stage,
+                    phase=rule.phase,
+                    min_score=Decimal(rule.min_score),
+                    required_facts=self.required_facts[rule.pk],
+                )
+                for rule in self.stage_rules
+            ),
+        )
+
+    def _question_spec(self, question: Question) -> scoring.QuestionSpec:
+        fact_codes = {fact.pk: code for code, fact in self.facts.items()}
+        return scoring.QuestionSpec(
+            id=question.pk,
+            code=question.code,
+            area=self.areas[self.step_of(question) - 1].area.code,
+            kind=scoring.QuestionKind(question.kind),
+            weight=Decimal(question.weight),
+            bottleneck=question.bottleneck,
+            number_min=question.number_min,
+            number_max=question.number_max,
+            options=tuple(
+                scoring.OptionSpec(
+                    id=option.pk,
+                    points=Decimal(option.points),
+                    fact=fact_codes.get(option.sets_fact_id)
+                    if option.sets_fact_id
+                    else None,
+                    band_min=option.band_min,
+                    band_max=option.band_max,
+                )
+                for option in self.options[question.pk]
+            ),
+        )
+
+
+_cache: dict[tuple[int, object], QuestionnaireContent] = {}
+_cache_lock = Lock()
+_CACHE_LIMIT = 16
+
+
+def questionnaire_content(version: QuestionnaireVersion) -> QuestionnaireContent:
+    """The content of `version`, from memory when the version is published or retired."""
+    if version.status == VersionStatus.DRAFT:
+        return _load(version)
+    # created_at is part of the key so that a reused primary key (tests) never hits.
+    key = (version.pk, version.created_at)
+    cached = _cache.get(key)
+    if cached is None:
+        cached = _load(version)
+        with _cache_lock:
+            if len(_cache) >= _CACHE_LIMIT:
+                _cache.clear()
+            _cache[key] = cached
+    return cached
+
+
+def _load(version: QuestionnaireVersion) -> QuestionnaireContent:
+    areas = list(Area.objects.filter(version=version).order_by("order"))
+    questions = list(Question.objects.filter(version=version).order_by("order"))
+    options = list(
+        Option.objects.filter(question__version=version).order_by(
+            "question_id", "order"
+        )
+    )
+    facts = {fact.code: fact for fact in Fact.objects.filter(version=version)}
+    rules = list(
+        StageRule.objects.filter(version=version)
+        .order_by("stage")
+        .prefetch_related("required_facts")
+    )
+    options_by_question: dict[int, list[Option]] = {q.pk: [] for q in questions}
+    for option in options:
+        options_by_question[option.question_id].append(option)
+    return QuestionnaireContent(
+        version=version,
+        areas=tuple(
+            AreaContent(area, tuple(q for q in questions if q.area_id == area.pk))
+            for area in areas
+        ),
+        stage_rules=tuple(rules),
+        facts=facts,
+        options={qid: tuple(opts) for qid, opts in options_by_question.items()},
+        required_facts={
+            rule.pk: frozenset(f.code for f in rule.required_facts.all())
+            for rule in rules
+        },
+    )
+
+
+def published_version() -> QuestionnaireVersion | None:
+    return QuestionnaireVersion.objects.filter(status=VersionStatus.PUBLISHED).first()

@@ -1,0 +1,463 @@
+"""Scoring of a diagnostic: answers and a questionnaire's rules in, a result out.
+
+Pure Python on purpose (no Django import): the method is open, versioned data and this
+module is its whole interpretation, so it can be read, tested and re-run on its own.
+
+Method
+------
+* Each option carries points; a question's normalised score is its answer's points
+  divided by the best option's points (0..1).
+* An area's score is the weight-averaged normalised score of its questions, times 100.
+* The total score is the weight-averaged normalised score of all questions, times 100.
+* Stages are cumulative: a firm is at the highest stage N such that, for every stage up
+  to N, the total score reaches that stage's minimum and the firm holds every gating
+  fact the stage requires. Facts come from the options chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+STAGE_COUNT = 9
+# How many areas the next-stage plan names as the best places to gain points.
+HELPFUL_AREA_COUNT = 3
+
+
+class QuestionKind(StrEnum):
+    SINGLE = "single"
+    YES_NO = "yes_no"
+    SCALE = "scale"
+    NUMBER = "number"
+
+
+class ScoringError(ValueError):
+    """The answers cannot be scored; `codes` names the questions at fault."""
+
+    def __init__(self, message: str, codes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.codes = codes
+
+
+class MissingAnswers(ScoringError):
+    pass
+
+
+class InvalidAnswer(ScoringError):
+    pass
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    id: int
+    points: Decimal
+    fact: str | None = None
+    # Number bands: inclusive lower bound, exclusive upper bound; None is open-ended.
+    band_min: Decimal | None = None
+    band_max: Decimal | None = None
+
+    def covers(self, value: Decimal) -> bool:
+        above = self.band_min is None or value >= self.band_min
+        below = self.band_max is None or value < self.band_max
+        return above and below
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    id: int
+    code: str
+    area: str
+    kind: QuestionKind
+    weight: Decimal
+    options: tuple[OptionSpec, ...]
+    bottleneck: str = "none"
+    number_min: Decimal | None = None
+    number_max: Decimal | None = None
+
+    @property
+    def max_points(self) -> Decimal:
+        return max(option.points for option in self.options)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    stage: int
+    phase: str
+    min_score: Decimal
+    required_facts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    areas: tuple[str, ...]
+    questions: tuple[QuestionSpec, ...]
+    stages: tuple[StageSpec, ...]
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer: an option id for choice questions, a number for number questions."""
+
+    option_id: int | None = None
+    number: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason in data form; the web layer words it in the reader's language.
+
+    kinds: "score_reached" (stage, score, threshold), "gate_met" (stage, fact),
+    "score_short" (stage, score, threshold), "gate_missing" (stage, fact).
+    """
+
+    kind: str
+    stage: int
+    fact: str | None = None
+    score: Decimal | None = None
+    threshold: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AreaGain:
+    area: str
+    # Total-score points the firm would gain with the best answers in this area.
+    potential_points: Decimal
+
+
+@dataclass(frozen=True)
+class NextStagePlan:
+    stage: int
+    points_needed: Decimal
+    missing_facts: tuple[str, ...]
+    helpful_areas: tuple[AreaGain, ...]
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    stage: int
+    phase: str
+    total_score: Decimal
+    area_scores: Mapping[str, Decimal]
+    bottleneck_scores: Mapping[str, Decimal]
+    facts: frozenset[str]
+    # Stages the score alone would allow but a missing gating fact holds back.
+    capped_by: tuple[Reason, ...]
+    reasons: tuple[Reason, ...]
+    next_stage: NextStagePlan | None
+    strongest_area: str
+    weakest_area: str
+    stage_by_score: int = field(default=1)
+
+
+_HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(_CENT)
+
+
+def _chosen_option(question: QuestionSpec, answer: AnswerInput) -> OptionSpec:
+    if question.kind is QuestionKind.NUMBER:
+        return _band_for_number(question, answer)
+    if answer.option_id is None:
+        raise InvalidAnswer(
+            f"{question.code}: an option is required.", (question.code,)
+        )
+    for option in question.options:
+        if option.id == answer.option_id:
+            return option
+    raise InvalidAnswer(
+        f"{question.code}: option {answer.option_id} does not belong to this question.",
+        (question.code,),
+    )
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    """The answer's number as a finite Decimal, or None when it is not one."""
+    # bool is an int; True must not pass for the number 1.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        # str() keeps the number as written (Decimal(0.1) is 0.1000000000000000055...).
+        value = Decimal(str(value))
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    return None
+
+
+def _band_for_number(question: QuestionSpec, answer: AnswerInput) -> OptionSpec:
+    value = _as_decimal(answer.number)
+    if value is None:
+        raise InvalidAnswer(
+            f"{question.code}: a finite number is required.", (question.code,)
+        )
+    too_low = question.number_min is not None and value < question.number_min
+    too_high = question.number_max is not None and value > question.number_max
+    if too_low or too_high:
+        raise InvalidAnswer(
+            f"{question.code}: {value} is out of range.", (question.code,)
+        )
+    for option in question.options:
+        if option.covers(value):
+            return option
+    raise InvalidAnswer(f"{question.code}: no band covers {value}.", (question.code,))
+
+
+def _check_complete(
+    questionnaire: Questionnaire, answers: Mapping[int, AnswerInput]
+) -> None:
+    known_ids = {question.id for question in questionnaire.questions}
+    unknown = sorted(set(answers) - known_ids)
+    if unknown:
+        raise InvalidAnswer(f"Answers to unknown questions: {unknown}.")
+    # A None value is what a form leaves for an unanswered question: missing, not zero.
+    missing = tuple(
+        q.code for q in questionnaire.questions if answers.get(q.id) is None
+    )
+    if missing:
+        raise MissingAnswers(f"{len(missing)} questions are unanswered.", missing)
+
+
+def _weighted_percent(pairs: list[tuple[Decimal, Decimal]]) -> Decimal:
+    """Weight-average of (weight, normalised score) pairs, as 0..100."""
+    total_weight = sum((weight for weight, _ in pairs), Decimal(0))
+    if total_weight == 0:
+        return Decimal(0)
+    earned = sum((weight * share for weight, share in pairs), Decimal(0))
+    return _round(earned / total_weight * _HUNDRED)
+
+
+def _stage_reached(
+    stages: tuple[StageSpec, ...], total: Decimal, facts: frozenset[str], *, gated: bool
+) -> int:
+    reached = 1
+    for rule in stages:
+        meets_score = total >= rule.min_score
+        meets_facts = rule.required_facts <= facts or not gated
+        if not (meets_score and meets_facts):
+            break
+        reached = rule.stage
+    return reached
+
+
+def _reasons(
+    rules: tuple[StageSpec, ...], stage: int, total: Decimal, facts: frozenset[str]
+) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    current = rules[stage - 1]
+    if stage > 1:
+        reasons.append(
+            Reason("score_reached", stage, score=total, threshold=current.min_score)
+        )
+    # Every gate passed on the way counts: a stage-9 firm is there also because it
+    # met stage 4's and stage 8's gates, not only the gates of stage 9 itself.
+    for rule in rules[:stage]:
+        for fact in sorted(rule.required_facts):
+            reasons.append(Reason("gate_met", rule.stage, fact=fact))
+    if stage < STAGE_COUNT:
+        upcoming = rules[stage]
+        if total < upcoming.min_score:
+            reasons.append(
+                Reason(
+                    "score_short",
+                    upcoming.stage,
+                    score=total,
+                    threshold=upcoming.min_score,
+                )
+            )
+        for fact in sorted(upcoming.required_facts - facts):
+            reasons.append(Reason("gate_missing", upcoming.stage, fact=fact))
+    return tuple(reasons)
+
+
+def _capped_by(
+    rules: tuple[StageSpec, ...], stage: int, stage_by_score: int, facts: frozenset[str]
+) -> tuple[Reason, ...]:
+    capping: list[Reason] = []
+    for rule in rules[stage:stage_by_score]:
+        for fact in sorted(rule.required_facts - facts):
+            capping.append(Reason("gate_missing", rule.stage, fact=fact))
+    return tuple(capping)
+
+
+def _area_gains(
+    questionnaire: Questionnaire, shares: Mapping[int, Decimal]
+) -> tuple[AreaGain, ...]:
+    total_weight = sum((q.weight for q in questionnaire.questions), Decimal(0))
+    gains: dict[str, Decimal] = {area: Decimal(0) for area in questionnaire.areas}
+    for question in questionnaire.questions:
+        headroom = question.weight * (1 - shares[question.id]) / total_weight * _HUNDRED
+        gains[question.area] += headroom
+    ranked = sorted(
+        gains.items(), key=lambda item: (-item[1], questionnaire.areas.index(item[0]))
+    )
+    rounded = ((area, _round(gain)) for area, gain in ranked)
+    # Filter after rounding, so that no area is offered for a gain of 0.00 points.
+    return tuple(AreaGain(area, gain) for area, gain in rounded if gain > 0)
+
+
+def _next_stage_plan(
+    questionnaire: Questionnaire,
+    stage: int,
+    total: Decimal,
+    facts: frozenset[str],
+    shares: Mapping[int, Decimal],
+) -> NextStagePlan | None:
+    if stage >= STAGE_COUNT:
+        return None
+    upcoming = questionnaire.stages[stage]
+    return NextStagePlan(
+        stage=upcoming.stage,
+        points_needed=_round(max(Decimal(0), upcoming.min_score - total)),
+        missing_facts=tuple(sorted(upcoming.required_facts - facts)),
+        helpful_areas=_area_gains(questionnaire, shares)[:HELPFUL_AREA_COUNT],
+    )
+
+
+def validate_questionnaire(questionnaire: Questionnaire) -> list[str]:
+    """Problems that make a questionnaire unusable; empty when it can be published."""
+    problems: list[str] = []
+    stage_numbers = [rule.stage for rule in questionnaire.stages]
+    if stage_numbers != list(range(1, STAGE_COUNT + 1)):
+        problems.append("Stage rules must cover stages 1 to 9, once each, in order.")
+    elif (
+        questionnaire.stages[0].min_score != 0 or questionnaire.stages[0].required_facts
+    ):
+        problems.append("Stage 1 must be open to every firm (score 0, no gating fact).")
+    scores = [rule.min_score for rule in questionnaire.stages]
+    if any(
+        later <= earlier for earlier, later in zip(scores, scores[1:], strict=False)
+    ):
+        problems.append("Stage thresholds must rise with the stage.")
+    for rule in questionnaire.stages:
+        if rule.min_score > _HUNDRED:
+            problems.append(f"Stage {rule.stage} needs a score above 100.")
+    settable = {o.fact for q in questionnaire.questions for o in q.options if o.fact}
+    for rule in questionnaire.stages:
+        for fact in sorted(rule.required_facts - settable):
+            problems.append(
+                f"Stage {rule.stage} requires '{fact}', which no option sets."
+            )
+    if not questionnaire.questions:
+        problems.append("The questionnaire has no questions.")
+    ids = [question.id for question in questionnaire.questions]
+    for question_id in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"Question id {question_id} is used more than once.")
+    codes = [question.code for question in questionnaire.questions]
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        problems.append(f"Question code {code} is used more than once.")
+    for question in questionnaire.questions:
+        if not question.options:
+            problems.append(f"Question {question.code} has no options.")
+        elif question.max_points <= 0:
+            problems.append(f"Question {question.code} has no option worth points.")
+        if any(option.points < 0 for option in question.options):
+            problems.append(
+                f"Question {question.code} has an option worth less than 0."
+            )
+        if question.weight <= 0:
+            problems.append(f"Question {question.code} needs a weight above 0.")
+        if question.area not in questionnaire.areas:
+            problems.append(f"Question {question.code} is in an unknown area.")
+        if question.kind is QuestionKind.NUMBER and question.options:
+            problems.extend(_number_problems(question))
+    for area in sorted(
+        {a for a in questionnaire.areas if questionnaire.areas.count(a) > 1}
+    ):
+        problems.append(f"Area {area} is listed more than once.")
+    for area in questionnaire.areas:
+        if not any(q.area == area for q in questionnaire.questions):
+            problems.append(f"Area {area} has no questions.")
+    return problems
+
+
+def _number_problems(question: QuestionSpec) -> list[str]:
+    """A number question must place every number it accepts in exactly one band."""
+    low, high = question.number_min, question.number_max
+    if low is not None and high is not None and low > high:
+        return [f"Question {question.code} accepts no number (minimum above maximum)."]
+    # None as a lower bound is minus infinity: it sorts first.
+    bands = sorted(
+        question.options,
+        key=lambda o: (o.band_min is not None, o.band_min or Decimal(0)),
+    )
+    first, last = bands[0], bands[-1]
+    covers_low = first.band_min is None or (low is not None and first.band_min <= low)
+    # band_max is exclusive and number_max inclusive, hence the strict comparison.
+    covers_high = last.band_max is None or (high is not None and last.band_max > high)
+    empty = any(
+        o.band_min is not None and o.band_max is not None and o.band_min >= o.band_max
+        for o in bands
+    )
+    joined = all(
+        earlier.band_max is not None and earlier.band_max == later.band_min
+        for earlier, later in zip(bands, bands[1:], strict=False)
+    )
+    if covers_low and covers_high and joined and not empty:
+        return []
+    return [f"Question {question.code} has bands with gaps or overlaps."]
+
+
+def score(
+    questionnaire: Questionnaire, answers: Mapping[int, AnswerInput]
+) -> ScoringResult:
+    """Score complete answers; raises MissingAnswers or InvalidAnswer, never guesses."""
+    _check_complete(questionnaire, answers)
+    shares: dict[int, Decimal] = {}
+    facts: set[str] = set()
+    for question in questionnaire.questions:
+        option = _chosen_option(question, answers[question.id])
+        shares[question.id] = option.points / question.max_points
+        if option.fact:
+            facts.add(option.fact)
+    frozen_facts = frozenset(facts)
+
+    total = _weighted_percent(
+        [(q.weight, shares[q.id]) for q in questionnaire.questions]
+    )
+    area_scores = {
+        area: _weighted_percent(
+            [
+                (q.weight, shares[q.id])
+                for q in questionnaire.questions
+                if q.area == area
+            ]
+        )
+        for area in questionnaire.areas
+    }
+    bottlenecks = sorted({q.bottleneck for q in questionnaire.questions} - {"none"})
+    bottleneck_scores = {
+        kind: _weighted_percent(
+            [
+                (q.weight, shares[q.id])
+                for q in questionnaire.questions
+                if q.bottleneck == kind
+            ]
+        )
+        for kind in bottlenecks
+    }
+
+    rules = questionnaire.stages
+    stage = _stage_reached(rules, total, frozen_facts, gated=True)
+    stage_by_score = _stage_reached(rules, total, frozen_facts, gated=False)
+    order = questionnaire.areas
+    ranked_areas = sorted(
+        order, key=lambda area: (area_scores[area], -order.index(area))
+    )
+    return ScoringResult(
+        stage=stage,
+        phase=rules[stage - 1].phase,
+        total_score=total,
+        area_scores=area_scores,
+        bottleneck_scores=bottleneck_scores,
+        facts=frozen_facts,
+        capped_by=_capped_by(rules, stage, stage_by_score, frozen_facts),
+        reasons=_reasons(rules, stage, total, frozen_facts),
+        next_stage=_next_stage_plan(questionnaire, stage, total, frozen_facts, shares),
+        strongest_area=ranked_areas[-1],
+        weakest_area=ranked_areas[0],
+        stage_by_score=stage_by_score,
+    )

@@ -1,0 +1,42 @@
+"""Read queries for diagnostics that more than one view uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.models import Company
+from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
+
+# A company's history page lists at most this many diagnostics (years of re-takes).
+HISTORY_LIMIT = 50
+
+
+def submitted_diagnostics(company: Company) -> QuerySet[Diagnostic]:
+    return (
+        Diagnostic.objects.filter(company=company, status=DiagnosticStatus.SUBMITTED)
+        .select_related("version")
+        .order_by("-submitted_at")
+    )
+
+
+def diagnostics_overview(*, company: Company) -> dict[str, Any]:
+    draft = Diagnostic.objects.filter(
+        company=company, status=DiagnosticStatus.DRAFT
+    ).first()
+    answered = Answer.objects.filter(diagnostic=draft).count() if draft else 0
+    submitted = list(submitted_diagnostics(company)[:HISTORY_LIMIT])
+    return {
+        "draft": draft,
+        "draft_answered": answered,
+        "submitted": submitted,
+        "latest": submitted[0] if submitted else None,
+    }
+
+
+def answers_by_question(diagnostic: Diagnostic) -> dict[int, Answer]:
+    return {
+        answer.question_id: answer
+        for answer in Answer.objects.filter(diagnostic=diagnostic)
+    }

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from diagnostics import views
+
+app_name = "diagnostics"
+
+urlpatterns = [
+    path("start/", views.start, name="start"),
+    path("<int:pk>/step/<int:step>/", views.step, name="step"),
+    path("<int:pk>/review/", views.review, name="review"),
+    path("<int:pk>/submit/", views.submit, name="submit"),
+    path("<int:pk>/result/", views.result, name="result"),
+    path("history/", views.history, name="history"),
+    path("compare/", views.compare, name="compare"),
+    path("method/", views.method, name="method"),
+]

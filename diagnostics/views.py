@@ -1,0 +1,337 @@
+"""The diagnostic wizard, review, submit, result, history and the public method page.
+
+Who may use what: every view here except `method` is for members of the company that
+owns the diagnostic; everyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import company_for, sme_member_required
+from accounts.models import User
+from diagnostics import services
+from diagnostics.forms import StepForm, step_initial
+from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
+from diagnostics.presenters import comparison_rows, result_view, stage_line
+from diagnostics.questionnaire import published_version, questionnaire_content
+from diagnostics.selectors import (
+    HISTORY_LIMIT,
+    answers_by_question,
+    submitted_diagnostics,
+)
+
+
+def get_diagnostic_for_user(user: User, pk: int, *, write: bool = False) -> Diagnostic:
+    """The diagnostic if it belongs to the user's company (a draft, for writes); else 404."""
+    company = company_for(user)
+    filters = Q(pk=pk, company=company)
+    if write:
+        filters &= Q(status=DiagnosticStatus.DRAFT)
+    diagnostic = Diagnostic.objects.select_related("version").filter(filters).first()
+    if diagnostic is None:
+        raise Http404
+    return diagnostic
+
+
+@sme_member_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """Start a diagnostic, or resume the open draft (one per company)."""
+    try:
+        diagnostic = services.diagnostic_start(
+            company=company_for(request.user),
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except services.NoPublishedVersion:
+        messages.error(request, _("The diagnostic is not available right now."))
+        return redirect("accounts:home")
+    return redirect(diagnostic.get_absolute_url())
+
+
+def _answered_count(diagnostic: Diagnostic) -> int:
+    return Answer.objects.filter(diagnostic=diagnostic).count()
+
+
+@never_cache
+@sme_member_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    """One area's questions; saves on every navigation, refuses stale pages."""
+    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    if diagnostic.is_submitted:
+        return redirect("diagnostics:result", pk=diagnostic.pk)
+    content = questionnaire_content(diagnostic.version)
+    if not 1 <= step <= content.step_count:
+        raise Http404
+    area_content = content.areas[step - 1]
+    questions = area_content.questions
+    answers = answers_by_question(diagnostic)
+
+    if request.method == "POST":
+        form = StepForm(request.POST, questions=questions, options=content.options)
+        if form.is_valid():
+            try:
+                diagnostic = services.diagnostic_save_answers(
+                    diagnostic=diagnostic,
+                    user=request.user,  # type: ignore[arg-type]
+                    step=step,
+                    values=form.answer_values(),
+                    base_revision=form.cleaned_data["revision"],
+                )
+            except services.StaleDraft as stale:
+                messages.error(
+                    request,
+                    _(
+                        "These answers were changed in another window or on another "
+                        "device after you opened this page (%(codes)s). The newer answers "
+                        "are shown below; check them and save again."
+                    )
+                    % {"codes": ", ".join(stale.question_codes)},
+                )
+                return redirect("diagnostics:step", pk=pk, step=step)
+            except services.DiagnosticLocked:
+                return redirect("diagnostics:result", pk=pk)
+            return _after_save(request, diagnostic, step, content.step_count)
+        messages.error(
+            request, _("Some answers need your attention. Nothing was saved.")
+        )
+    else:
+        form = StepForm(
+            initial=step_initial(questions, answers, diagnostic.revision),
+            questions=questions,
+            options=content.options,
+        )
+    context = {
+        "diagnostic": diagnostic,
+        "area_name": area_content.area.localized("name"),
+        "area_description": area_content.area.localized("description"),
+        "form": form,
+        "fields": [
+            (question, bound, question.localized("help"))
+            for question, bound in form.fields_for()
+        ],
+        "step": step,
+        "step_count": content.step_count,
+        "steps": range(1, content.step_count + 1),
+        "answered": len(answers),
+        "question_count": len(content.questions),
+        "progress_percent": round(len(answers) * 100 / max(len(content.questions), 1)),
+    }
+    return render(request, "diagnostics/step.html", context)
+
+
+def _after_save(
+    request: HttpRequest, diagnostic: Diagnostic, step: int, steps: int
+) -> HttpResponse:
+    navigation = request.POST.get("nav", "next")
+    if navigation == "save":
+        messages.success(
+            request, _("Your answers are saved. Continue any time, from any device.")
+        )
+        return redirect("accounts:home")
+    if navigation == "prev" and step > 1:
+        return redirect("diagnostics:step", pk=diagnostic.pk, step=step - 1)
+    if navigation.startswith("goto-") and navigation[5:].isdigit():
+        target = int(navigation[5:])
+        if 1 <= target <= steps:
+            return redirect("diagnostics:step", pk=diagnostic.pk, step=target)
+    if navigation == "review" or step >= steps:
+        return redirect("diagnostics:review", pk=diagnostic.pk)
+    return redirect("diagnostics:step", pk=diagnostic.pk, step=step + 1)
+
+
+@never_cache
+@sme_member_required
+@require_GET
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """All answers on one page, with links back to each step; the way to submit."""
+    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    if diagnostic.is_submitted:
+        return redirect("diagnostics:result", pk=diagnostic.pk)
+    content = questionnaire_content(diagnostic.version)
+    answers = answers_by_question(diagnostic)
+    sections = []
+    for index, area_content in enumerate(content.areas, start=1):
+        rows = []
+        for question in area_content.questions:
+            answer = answers.get(question.pk)
+            rows.append(
+                {
+                    "question": question,
+                    "text": question.localized("text"),
+                    "answer": _answer_label(content, answer),
+                }
+            )
+        sections.append(
+            {"step": index, "name": area_content.area.localized("name"), "rows": rows}
+        )
+    missing = [q for q in content.questions if q.pk not in answers]
+    return render(
+        request,
+        "diagnostics/review.html",
+        {
+            "diagnostic": diagnostic,
+            "sections": sections,
+            "missing": missing,
+            "answered": len(answers),
+            "question_count": len(content.questions),
+        },
+    )
+
+
+def _answer_label(content, answer: Answer | None) -> str | None:  # noqa: ANN001
+    if answer is None:
+        return None
+    if answer.option_id is not None:
+        return content.option_by_id[answer.option_id].localized("label")
+    question = content.question_by_id[answer.question_id]
+    unit = question.localized("unit")
+    number = f"{answer.number_value.normalize():f}"
+    return f"{number} {unit}".strip()
+
+
+@sme_member_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Score and freeze the diagnostic; refused while questions are unanswered."""
+    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        diagnostic = services.diagnostic_submit(
+            diagnostic=diagnostic, user=request.user
+        )  # type: ignore[arg-type]
+    except services.IncompleteDiagnostic as incomplete:
+        count = len(incomplete.question_codes)
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d question is still unanswered: %(codes)s.",
+                "%(count)d questions are still unanswered: %(codes)s.",
+                count,
+            )
+            % {"count": count, "codes": ", ".join(incomplete.question_codes)},
+        )
+        return redirect("diagnostics:review", pk=pk)
+    return redirect("diagnostics:result", pk=diagnostic.pk)
+
+
+@sme_member_required
+@require_GET
+def result(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stage on the ladder, area chart, reasons, next-stage plan, recommendations."""
+    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    if not diagnostic.is_submitted:
+        return redirect(diagnostic.get_absolute_url())
+    content = questionnaire_content(diagnostic.version)
+    from programs.selectors import recommendations_for
+
+    context = {
+        "diagnostic": diagnostic,
+        "view": result_view(content, diagnostic),
+        "recommendations": recommendations_for(diagnostic),
+    }
+    return render(request, "diagnostics/result.html", context)
+
+
+@sme_member_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    """The company's diagnostics over time, and a form to compare two of them."""
+    company = company_for(request.user)  # type: ignore[arg-type]
+    diagnostics = list(submitted_diagnostics(company)[:HISTORY_LIMIT])
+    return render(
+        request,
+        "diagnostics/history.html",
+        {
+            "diagnostics": diagnostics,
+            "chart": stage_line(diagnostics) if diagnostics else None,
+        },
+    )
+
+
+@sme_member_required
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two of the company's submitted diagnostics, area by area (?a=<id>&b=<id>)."""
+    company = company_for(request.user)  # type: ignore[arg-type]
+    try:
+        ids = [int(request.GET["a"]), int(request.GET["b"])]
+    except (KeyError, ValueError):
+        messages.error(request, _("Choose two diagnostics to compare."))
+        return redirect("diagnostics:history")
+    found = {d.pk: d for d in submitted_diagnostics(company).filter(pk__in=ids)}
+    if any(pk not in found for pk in ids):
+        raise Http404
+    first, second = sorted((found[ids[0]], found[ids[1]]), key=lambda d: d.submitted_at)  # type: ignore[arg-type, return-value]
+    rows = comparison_rows(
+        (questionnaire_content(first.version), first),
+        (questionnaire_content(second.version), second),
+    )
+    return render(
+        request,
+        "diagnostics/compare.html",
+        {"first": first, "second": second, "rows": rows},
+    )
+
+
+@require_GET
+def method(request: HttpRequest) -> HttpResponse:
+    """Public: how the published version scores, generated from its data."""
+    version = published_version()
+    if version is None:
+        raise Http404
+    content = questionnaire_content(version)
+    total_weight = sum(q.weight for q in content.questions)
+    areas = [
+        _method_area(content, area_content, total_weight)
+        for area_content in content.areas
+    ]
+    rules = [
+        {
+            "rule": rule,
+            "name": rule.localized("name"),
+            "rationale": rule.localized("rationale"),
+            "facts": [
+                content.facts[code].localized("label")
+                for code in sorted(content.required_facts[rule.pk])
+            ],
+        }
+        for rule in content.stage_rules
+    ]
+    return render(
+        request,
+        "diagnostics/method.html",
+        {"version": version, "areas": areas, "rules": rules},
+    )
+
+
+def _method_area(content, area_content, total_weight) -> dict:  # noqa: ANN001
+    weight = sum(q.weight for q in area_content.questions)
+    rows = []
+    for question in area_content.questions:
+        options = [
+            f"{option.localized('label')} ({option.points.normalize():f})"
+            for option in content.options[question.pk]
+        ]
+        rows.append(
+            {
+                "code": question.code,
+                "text": question.localized("text"),
+                "weight": question.weight,
+                "options": options,
+            }
+        )
+    return {
+        "name": area_content.area.localized("name"),
+        "questions": area_content.questions,
+        "rows": rows,
+        "weight": weight,
+        "share": weight * 100 / total_weight,
+    }

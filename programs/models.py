@@ -1,0 +1,220 @@
+"""The catalog of support programs and the recommendations stored with diagnostics."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from accounts.models import TimeStampedModel
+from diagnostics.models import BilingualMixin
+
+
+class SupportType(models.TextChoices):
+    MARKET_RESEARCH = "market_research", _("Market research")
+    BUYER_MATCHING = "buyer_matching", _("Buyer matching")
+    EXHIBITIONS = "exhibitions", _("Exhibitions and trade missions")
+    BRANCH_OFFICE = "branch_office", _("Overseas branch office")
+    MARKETING_ONLINE = "marketing_online", _("Marketing and online export")
+    TRADE_FINANCE = "trade_finance", _("Trade finance and insurance")
+    CERTIFICATION = "certification", _("Certification")
+    IP_LEGAL = "ip_legal", _("Intellectual property and legal")
+    TRAINING = "training", _("Training")
+    MENTORING = "mentoring", _("Mentoring and consulting")
+    LOGISTICS = "logistics", _("Logistics")
+
+
+class Institution(BilingualMixin, TimeStampedModel):
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    abbreviation = models.CharField(_("abbreviation"), max_length=20)
+    website = models.URLField(_("website"), blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.abbreviation
+
+
+class Program(BilingualMixin, TimeStampedModel):
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        related_name="programs",
+        on_delete=models.PROTECT,
+    )
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    description_ko = models.TextField(_("description (Korean)"))
+    description_en = models.TextField(_("description (English)"))
+    support_type = models.CharField(
+        _("support type"), max_length=20, choices=SupportType.choices
+    )
+    # Comma-free list of Bottleneck values ("technology", "funds", ...).
+    bottlenecks = models.JSONField(_("bottlenecks addressed"), default=list, blank=True)
+
+    # Eligibility rules; an empty rule admits every firm.
+    stage_min = models.PositiveSmallIntegerField(
+        _("lowest stage"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    stage_max = models.PositiveSmallIntegerField(
+        _("highest stage"),
+        default=9,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    export_min_usd = models.PositiveBigIntegerField(
+        _("minimum annual exports (USD)"), null=True, blank=True
+    )
+    export_max_usd = models.PositiveBigIntegerField(
+        _("maximum annual exports (USD, exclusive)"), null=True, blank=True
+    )
+    max_employees = models.PositiveIntegerField(
+        _("maximum employees"), null=True, blank=True
+    )
+    max_revenue_krw = models.PositiveBigIntegerField(
+        _("maximum annual revenue (KRW)"), null=True, blank=True
+    )
+    industries = models.JSONField(
+        _("industries (KSIC sections)"), default=list, blank=True
+    )
+    target_markets = CountryField(_("target markets"), multiple=True, blank=True)
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+
+    fee_min_krw = models.PositiveBigIntegerField(_("fee from (KRW)"), default=0)
+    fee_max_krw = models.PositiveBigIntegerField(_("fee up to (KRW)"), default=0)
+    capacity = models.PositiveIntegerField(_("capacity (firms)"), null=True, blank=True)
+    application_opens = models.DateField(_("applications open"), null=True, blank=True)
+    application_closes = models.DateField(
+        _("applications close"), null=True, blank=True
+    )
+    application_url = models.URLField(_("application URL"), blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    how_to_apply_ko = models.TextField(_("how to apply (Korean)"), blank=True)
+    how_to_apply_en = models.TextField(_("how to apply (English)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["institution", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    stage_min__gte=1,
+                    stage_max__lte=9,
+                    stage_min__lte=models.F("stage_max"),
+                ),
+                name="program_stage_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_min_krw__lte=models.F("fee_max_krw")),
+                name="program_fee_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(export_min_usd__isnull=True)
+                | Q(export_max_usd__isnull=True)
+                | Q(export_min_usd__lt=models.F("export_max_usd")),
+                name="program_export_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(application_opens__isnull=True)
+                | Q(application_closes__isnull=True)
+                | Q(application_opens__lte=models.F("application_closes")),
+                name="program_window_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["is_active"], name="program_active")]
+
+    def __str__(self) -> str:
+        return self.name_ko
+
+
+class Recommendation(models.Model):
+    """A program recommended to (or narrowly missed by) a firm, frozen with its reasons.
+
+    The program's name and institution are copied so that a later catalog edit never
+    rewrites what the firm was told.
+    """
+
+    class Kind(models.TextChoices):
+        RECOMMENDED = "recommended", _("Recommended")
+        NEAR_MISS = "near_miss", _("Near miss")
+
+    diagnostic = models.ForeignKey(
+        "diagnostics.Diagnostic",
+        related_name="recommendations",
+        on_delete=models.CASCADE,
+    )
+    program = models.ForeignKey(
+        Program, related_name="recommendations", on_delete=models.SET_NULL, null=True
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    rank = models.PositiveSmallIntegerField()
+    fit_score = models.DecimalField(max_digits=7, decimal_places=2)
+    program_snapshot = models.JSONField()
+    reasons_ko = models.JSONField(default=list)
+    reasons_en = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["diagnostic", "kind", "rank"]
+        permissions = [
+            ("refresh_recommendations", "Can refresh a diagnostic's recommendations"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnostic", "kind", "rank"], name="recommendation_unique_rank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.diagnostic_id} #{self.rank} {self.program_snapshot.get('code', '')}"
+        )
+
+    def reasons(self, language: str) -> list[str]:
+        return self.reasons_en if language == "en" else self.reasons_ko
+
+    def snapshot(self, key: str, language: str) -> str:
+        value = self.program_snapshot.get(f"{key}_{'en' if language == 'en' else 'ko'}")
+        return value or self.program_snapshot.get(f"{key}_ko", "")
+
+
+class RecommendationRefresh(models.Model):
+    """Audit of a deliberate re-computation of a diagnostic's recommendations."""
+
+    diagnostic = models.ForeignKey(
+        "diagnostics.Diagnostic",
+        related_name="recommendation_refreshes",
+        on_delete=models.CASCADE,
+    )
+    refreshed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True
+    )
+    refreshed_at = models.DateTimeField(auto_now_add=True)
+    previous = models.JSONField(
+        help_text="The program codes and ranks before the refresh."
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id} @ {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,211 @@
+"""Writes for the catalog and for stored recommendations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from accounts.models import User
+from diagnostics import scoring
+from diagnostics.models import Bottleneck, Diagnostic
+from programs import rules
+from programs.models import Institution, Program, Recommendation, RecommendationRefresh
+from programs.wording import reason_sentence
+
+# How many programs a result page lists, and how many near misses a consultant sees.
+RECOMMENDATION_LIMIT = 10
+NEAR_MISS_LIMIT = 10
+
+
+@transaction.atomic
+def catalog_import(*, data: Mapping[str, Any]) -> int:
+    """Load institutions and programs from the catalog JSON; returns the program count."""
+    institutions = {}
+    for item in data["institutions"]:
+        institution, _ = Institution.objects.update_or_create(
+            code=item["code"], defaults={k: v for k, v in item.items() if k != "code"}
+        )
+        institutions[item["code"]] = institution
+    count = 0
+    for item in data["programs"]:
+        fields = {k: v for k, v in item.items() if k not in {"code", "institution"}}
+        program = Program(
+            code=item["code"], institution=institutions[item["institution"]], **fields
+        )
+        program.full_clean()
+        program.save()
+        count += 1
+    return count
+
+
+def program_spec(program: Program) -> rules.ProgramSpec:
+    return rules.ProgramSpec(
+        id=program.pk,
+        code=program.code,
+        support_type=program.support_type,
+        bottlenecks=frozenset(program.bottlenecks),
+        stage_min=program.stage_min,
+        stage_max=program.stage_max,
+        export_min_usd=program.export_min_usd,
+        export_max_usd=program.export_max_usd,
+        max_employees=program.max_employees,
+        max_revenue_krw=program.max_revenue_krw,
+        industries=frozenset(program.industries),
+        target_markets=frozenset(str(code) for code in program.target_markets),
+        regions=frozenset(program.regions),
+        application_opens=program.application_opens,
+        application_closes=program.application_closes,
+        is_active=program.is_active,
+        fee_min_krw=program.fee_min_krw,
+        fee_max_krw=program.fee_max_krw,
+    )
+
+
+def firm_profile(diagnostic: Diagnostic) -> rules.FirmProfile:
+    """The firm as the rules see it: profile facts now, scores from the frozen result."""
+    company = diagnostic.company
+    result = diagnostic.result or {}
+    return rules.FirmProfile(
+        stage=diagnostic.stage or 1,
+        annual_exports_usd=company.exports_last_year_usd,
+        employees=company.employees,
+        revenue_krw=company.annual_revenue_krw,
+        industry=company.industry,
+        region=company.region,
+        target_markets=frozenset(str(code) for code in company.target_markets),
+        bottleneck_scores={
+            k: Decimal(v) for k, v in result.get("bottleneck_scores", {}).items()
+        },
+        area_scores={k: Decimal(v) for k, v in result.get("area_scores", {}).items()},
+    )
+
+
+def _snapshot(program: Program, match_window_open: bool) -> dict[str, Any]:
+    institution = program.institution
+    labels = dict(Bottleneck.choices)
+    snapshot: dict[str, Any] = {
+        "code": program.code,
+        "institution_code": institution.code,
+        "institution_name_ko": institution.name_ko,
+        "institution_name_en": institution.name_en,
+        "institution_abbreviation": institution.abbreviation,
+        "support_type": program.support_type,
+        "bottlenecks": list(program.bottlenecks),
+        "fee_min_krw": program.fee_min_krw,
+        "fee_max_krw": program.fee_max_krw,
+        "application_url": program.application_url,
+        "contact": program.contact,
+        "window_open": match_window_open,
+        "application_opens": program.application_opens.isoformat()
+        if program.application_opens
+        else None,
+        "application_closes": program.application_closes.isoformat()
+        if program.application_closes
+        else None,
+    }
+    for field in ("name", "description", "how_to_apply"):
+        snapshot[f"{field}_ko"] = getattr(program, f"{field}_ko")
+        snapshot[f"{field}_en"] = getattr(program, f"{field}_en")
+    for language in ("ko", "en"):
+        with translation.override(language):
+            snapshot[f"bottleneck_labels_{language}"] = [
+                str(labels[code]) for code in program.bottlenecks if code in labels
+            ]
+    return snapshot
+
+
+def _worded(reasons: tuple[rules.Reason, ...], language: str) -> list[str]:
+    with translation.override(language):
+        return [reason_sentence(reason) for reason in reasons]
+
+
+def _rows_for(
+    diagnostic: Diagnostic, outcome: rules.Recommendations, programs: dict[int, Program]
+) -> list[Recommendation]:
+    rows = []
+    for rank, match in enumerate(outcome.matches, start=1):
+        rows.append(
+            Recommendation(
+                diagnostic=diagnostic,
+                program=programs[match.program_id],
+                kind=Recommendation.Kind.RECOMMENDED,
+                rank=rank,
+                fit_score=match.fit_score,
+                program_snapshot=_snapshot(programs[match.program_id], match.window_open),
+                reasons_ko=_worded(match.reasons, "ko"),
+                reasons_en=_worded(match.reasons, "en"),
+            )
+        )
+    for rank, miss in enumerate(outcome.near_misses, start=1):
+        snapshot = _snapshot(programs[miss.program_id], False)
+        snapshot["failed_ko"] = _worded((miss.failed,), "ko")[0]
+        snapshot["failed_en"] = _worded((miss.failed,), "en")[0]
+        rows.append(
+            Recommendation(
+                diagnostic=diagnostic,
+                program=programs[miss.program_id],
+                kind=Recommendation.Kind.NEAR_MISS,
+                rank=rank,
+                fit_score=miss.fit_score,
+                program_snapshot=snapshot,
+                reasons_ko=_worded(miss.reasons, "ko"),
+                reasons_en=_worded(miss.reasons, "en"),
+            )
+        )
+    return rows
+
+
+def _compute(diagnostic: Diagnostic, today: date) -> list[Recommendation]:
+    programs = {
+        p.pk: p for p in Program.objects.filter(is_active=True).select_related("institution")
+    }
+    outcome = rules.recommend(
+        firm_profile(diagnostic),
+        [program_spec(p) for p in programs.values()],
+        today=today,
+        limit=RECOMMENDATION_LIMIT,
+    )
+    return _rows_for(diagnostic, outcome, programs)
+
+
+@transaction.atomic
+def recommendations_store(
+    *, diagnostic: Diagnostic, result: scoring.ScoringResult | None = None
+) -> list[Recommendation]:
+    """Compute and store the recommendations of a just-submitted diagnostic.
+
+    The rows copy the program's name, institution and reasons in both languages, so a
+    later catalog change never rewrites what the firm was told.
+    """
+    rows = _compute(diagnostic, timezone.localdate())
+    return Recommendation.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def recommendations_refresh(
+    *, diagnostic: Diagnostic, user: User, reason: str = ""
+) -> list[Recommendation]:
+    """Re-compute a submitted diagnostic's recommendations on purpose, and record it."""
+    if not diagnostic.is_submitted:
+        raise ValueError("Only a submitted diagnostic has recommendations.")
+    previous = list(
+        diagnostic.recommendations.order_by("kind", "rank").values(
+            "kind", "rank", "program_snapshot__code"
+        )
+    )
+    RecommendationRefresh.objects.create(
+        diagnostic=diagnostic,
+        refreshed_by=user,
+        previous=[
+            {"kind": row["kind"], "rank": row["rank"], "code": row["program_snapshot__code"]}
+            for row in previous
+        ],
+        reason=reason,
+    )
+    diagnostic.recommendations.all().delete()
+    return recommendations_store(diagnostic=diagnostic)

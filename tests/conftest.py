@@ -1,0 +1,151 @@
+"""Shared fixtures: the content, and the cast.
+
+The cast: Alice and Anna are members of firm A; Bob of firm B; Carol is a consultant;
+Steve is agency staff. A firm's member sees only that firm's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from accounts.models import Role
+from diagnostics.models import (
+    Diagnostic,
+    QuestionKind,
+    QuestionnaireVersion,
+    VersionStatus,
+)
+from diagnostics.questionnaire import QuestionnaireContent, questionnaire_content
+from diagnostics.services import (
+    AnswerValue,
+    diagnostic_save_answers,
+    questionnaire_import,
+)
+from tests.factories import PASSWORD, CompanyFactory, UserFactory
+
+QUESTIONNAIRE_FILE = (
+    settings.BASE_DIR / "diagnostics" / "content" / "questionnaire_v1.json"
+)
+CATALOG_FILE = settings.BASE_DIR / "programs" / "content" / "catalog.json"
+
+
+def load_content() -> None:
+    if not QuestionnaireVersion.objects.exists():
+        questionnaire_import(
+            data=json.loads(QUESTIONNAIRE_FILE.read_text()), publish=True
+        )
+    from programs.models import Program
+    from programs.services import catalog_import
+
+    if CATALOG_FILE.exists() and not Program.objects.exists():
+        catalog_import(data=json.loads(CATALOG_FILE.read_text()))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+    """Load the real question bank and catalog once; each test rolls back on top."""
+    with django_db_blocker.unblock():
+        load_content()
+
+
+@pytest.fixture
+def version(db) -> QuestionnaireVersion:  # noqa: ANN001
+    load_content()  # after a transactional test flushed the database
+    return QuestionnaireVersion.objects.get(status=VersionStatus.PUBLISHED)
+
+
+@pytest.fixture
+def content(version: QuestionnaireVersion) -> QuestionnaireContent:
+    return questionnaire_content(version)
+
+
+@pytest.fixture
+def company_a(db):  # noqa: ANN001, ANN201
+    return CompanyFactory(name_ko="에이상사", name_en="A Trading")
+
+
+@pytest.fixture
+def company_b(db):  # noqa: ANN001, ANN201
+    return CompanyFactory(name_ko="비전자", name_en="B Electronics")
+
+
+@pytest.fixture
+def alice(company_a):  # noqa: ANN001, ANN201
+    return UserFactory(
+        email="alice@example.com", company=company_a, role=Role.SME_MEMBER
+    )
+
+
+@pytest.fixture
+def anna(company_a):  # noqa: ANN001, ANN201
+    return UserFactory(
+        email="anna@example.com", company=company_a, role=Role.SME_MEMBER
+    )
+
+
+@pytest.fixture
+def bob(company_b):  # noqa: ANN001, ANN201
+    return UserFactory(email="bob@example.com", company=company_b, role=Role.SME_MEMBER)
+
+
+@pytest.fixture
+def carol(db):  # noqa: ANN001, ANN201
+    return UserFactory(email="carol@example.com", region="seoul", role=Role.CONSULTANT)
+
+
+@pytest.fixture
+def steve(db):  # noqa: ANN001, ANN201
+    return UserFactory(email="steve@example.com", role=Role.STAFF)
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+Chooser = Callable[[object, list], AnswerValue]
+
+
+def best(question, options) -> AnswerValue:  # noqa: ANN001
+    option = max(options, key=lambda o: (o.points, o.order))
+    return _value_for(question, option)
+
+
+def worst(question, options) -> AnswerValue:  # noqa: ANN001
+    option = min(options, key=lambda o: (o.points, -o.order))
+    return _value_for(question, option)
+
+
+def _value_for(question, option) -> AnswerValue:  # noqa: ANN001
+    if question.kind == QuestionKind.NUMBER:
+        low = option.band_min if option.band_min is not None else question.number_min
+        return AnswerValue(number=Decimal(low or 0))
+    return AnswerValue(option_id=option.pk)
+
+
+def answer_all(
+    diagnostic: Diagnostic, content: QuestionnaireContent, user, choose=best
+) -> Diagnostic:  # noqa: ANN001
+    """Answer every question through the service, page by page."""
+    for step, area_content in enumerate(content.areas, start=1):
+        values = {
+            q.pk: choose(q, list(content.options[q.pk])) for q in area_content.questions
+        }
+        diagnostic = diagnostic_save_answers(
+            diagnostic=diagnostic,
+            user=user,
+            step=step,
+            values=values,
+            base_revision=diagnostic.revision,
+        )
+    return diagnostic
+
+
+def require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}

@@ -1,0 +1,55 @@
+"""factory_boy factories for the cast of users and their companies."""
+
+from __future__ import annotations
+
+import factory
+
+from accounts.models import Company, Role, User
+from accounts.services import user_assign_role
+
+# Valid business registration numbers (NTS check digit), handed out in turn.
+_BASES = [f"{n:09d}" for n in range(101_810_000, 101_820_000)]
+
+
+def _check_digit(base: str) -> str:
+    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+    digits = [int(ch) for ch in base]
+    total = (
+        sum(d * w for d, w in zip(digits, weights, strict=True)) + digits[8] * 5 // 10
+    )
+    return str((10 - total % 10) % 10)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name_ko = factory.Sequence(lambda n: f"테스트기업{n}")
+    name_en = factory.Sequence(lambda n: f"Test Company {n}")
+    business_number = factory.Sequence(lambda n: _BASES[n] + _check_digit(_BASES[n]))
+    region = "seoul"
+    industry = "C"
+    employees = 30
+    annual_revenue_krw = 5_000_000_000
+    exports_last_year_usd = 120_000
+    year_founded = 2010
+    target_markets = ["US", "VN"]
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: Role | None, **kwargs: object) -> None:
+        if create and extracted:
+            user_assign_role(user=self, role=extracted)
+        if create:
+            self.save()
+
+
+PASSWORD = "correct-horse-battery"
