@@ -89,7 +89,12 @@ def team(request: HttpRequest) -> HttpResponse:
         )
         reset = PasswordResetForm({"email": member.email})
         if reset.is_valid():
-            reset.save(request=request, use_https=request.is_secure())
+            reset.save(
+                request=request,
+                use_https=request.is_secure(),
+                email_template_name="accounts/email/password_reset.txt",
+                subject_template_name="accounts/email/password_reset_subject.txt",
+            )
         messages.success(
             request,
             _("%(email)s was added and will receive a link to set a password.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from diagnostics.models import (
     Question,
     QuestionnaireVersion,
     StageRule,
+    VersionStatus,
 )
 
 
@@ -72,6 +74,16 @@ class StageRuleInline(DraftOnlyInline):
     fields = ["stage", "phase", "name_ko", "name_en", "min_score", "required_facts"]
     filter_horizontal = ["required_facts"]
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("required_facts")
+        if field is not None:
+            # Only the facts of this version: another version's fact never gets set.
+            field.queryset = (
+                Fact.objects.filter(version=obj) if obj else Fact.objects.none()
+            )
+        return formset
+
 
 @admin.register(QuestionnaireVersion)
 class QuestionnaireVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
@@ -85,7 +97,7 @@ class QuestionnaireVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     def question_count(self, obj: QuestionnaireVersion) -> int:
         return obj.questions.count()
 
-    @admin.action(description=_("Copy to a new draft"))
+    @admin.action(description=_("Copy to a new draft"), permissions=["add"])
     def copy_to_draft(
         self, request: HttpRequest, queryset: QuerySet[QuestionnaireVersion]
     ) -> None:
@@ -97,26 +109,57 @@ class QuestionnaireVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
                 % {"old": version.number, "new": copy.number},
             )
 
-    @admin.action(description=_("Publish (validates first)"))
+    @admin.action(description=_("Publish (validates first)"), permissions=["change"])
     def publish(
         self, request: HttpRequest, queryset: QuerySet[QuestionnaireVersion]
     ) -> None:
-        for version in queryset:
-            try:
-                services.questionnaire_publish(version=version)
-            except services.PublishRefused as refused:
-                for problem in refused.problems:
-                    self.message_user(
-                        request, f"v{version.number}: {problem}", messages.ERROR
-                    )
-            else:
+        # One published version at a time: publishing two would retire the first at once.
+        if len(queryset) != 1:
+            self.message_user(
+                request, _("Select exactly one version to publish."), messages.ERROR
+            )
+            return
+        version = queryset[0]
+        try:
+            services.questionnaire_publish(version=version)
+        except services.PublishRefused as refused:
+            for problem in refused.problems:
                 self.message_user(
-                    request, _("Published v%(n)s.") % {"n": version.number}
+                    request,
+                    _("Cannot publish v%(n)s: %(problem)s")
+                    % {"n": version.number, "problem": problem},
+                    messages.ERROR,
                 )
+        else:
+            self.message_user(request, _("Published v%(n)s.") % {"n": version.number})
+
+
+class OptionForm(forms.ModelForm):
+    class Meta:
+        model = Option
+        fields = [
+            "order",
+            "label_ko",
+            "label_en",
+            "points",
+            "sets_fact",
+            "band_min",
+            "band_max",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        fact = data.get("sets_fact")
+        question = getattr(self.instance, "question", None)
+        if fact is not None and question is not None:
+            if fact.version_id != question.version_id:
+                self.add_error("sets_fact", _("This fact belongs to another version."))
+        return data
 
 
 class OptionInline(DraftOnlyInline):
     model = Option
+    form = OptionForm
     fields = [
         "order",
         "label_ko",
@@ -126,6 +169,44 @@ class OptionInline(DraftOnlyInline):
         "band_min",
         "band_max",
     ]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("sets_fact")
+        if field is not None:
+            facts = Fact.objects.filter(version__status=VersionStatus.DRAFT)
+            field.queryset = facts.filter(version=obj.version) if obj else facts
+        return formset
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [
+            "version",
+            "area",
+            "code",
+            "order",
+            "text_ko",
+            "text_en",
+            "help_ko",
+            "help_en",
+            "kind",
+            "weight",
+            "bottleneck",
+            "number_min",
+            "number_max",
+            "unit_ko",
+            "unit_en",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        version = data.get("version") or getattr(self.instance, "version", None)
+        area = data.get("area")
+        if version is not None and area is not None and area.version_id != version.pk:
+            self.add_error("area", _("This area belongs to another version."))
+        return data
 
 
 @admin.register(Question)
@@ -143,6 +224,24 @@ class QuestionAdmin(DraftOnlyMixin, admin.ModelAdmin):
     search_fields = ["code", "text_ko", "text_en"]
     list_select_related = ["area", "version"]
     inlines = [OptionInline]
+    form = QuestionForm
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        fields = form.base_fields
+        # New questions go into a draft, in one of that draft's areas.
+        if "version" in fields:
+            fields["version"].queryset = QuestionnaireVersion.objects.filter(
+                status=VersionStatus.DRAFT
+            )
+        if "area" in fields:
+            areas = Area.objects.filter(version__status=VersionStatus.DRAFT)
+            if obj is not None:
+                areas = areas.filter(version=obj.version)
+            fields["area"].queryset = areas.select_related("version")
+        return form
 
     @admin.display(description=_("text"))
     def short_text(self, obj: Question) -> str:

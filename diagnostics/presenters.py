@@ -16,10 +16,10 @@ from diagnostics.models import Diagnostic
 from diagnostics.questionnaire import QuestionnaireContent
 
 # Geometry of the server-rendered SVG charts (viewBox units).
-BAR_CHART_WIDTH = 640
-BAR_LABEL_WIDTH = 220
-BAR_HEIGHT = 22
-BAR_GAP = 12
+# The area chart is narrow on purpose: label above bar keeps text legible on a phone.
+BAR_CHART_WIDTH = 360
+BAR_TRACK_WIDTH = 320
+BAR_ROW_HEIGHT = 44
 LINE_CHART_WIDTH = 640
 LINE_CHART_HEIGHT = 240
 LINE_CHART_PADDING = 36
@@ -83,7 +83,6 @@ def reason_text(content: QuestionnaireContent, reason: dict[str, Any]) -> str:
 
 def area_bars(content: QuestionnaireContent, scores: dict[str, str]) -> list[Bar]:
     bars = []
-    plot_width = BAR_CHART_WIDTH - BAR_LABEL_WIDTH - 48
     for index, area_content in enumerate(content.areas):
         code = area_content.area.code
         value = Decimal(scores.get(code, "0"))
@@ -91,8 +90,8 @@ def area_bars(content: QuestionnaireContent, scores: dict[str, str]) -> list[Bar
             Bar(
                 label=area_content.area.localized("name"),
                 value=value,
-                y=index * (BAR_HEIGHT + BAR_GAP),
-                width=float(value) / 100 * plot_width,
+                y=index * BAR_ROW_HEIGHT,
+                width=float(value) / 100 * BAR_TRACK_WIDTH,
                 weak=value < 50,
             )
         )
@@ -148,7 +147,9 @@ def result_view(
         "total_score": Decimal(result["total_score"]),
         "ladder": ladder(content, stage),
         "bars": bars,
-        "chart_height": len(bars) * (BAR_HEIGHT + BAR_GAP),
+        "chart_height": len(bars) * BAR_ROW_HEIGHT,
+        "chart_width": BAR_CHART_WIDTH,
+        "bar_track": BAR_TRACK_WIDTH,
         "strongest": content.area_by_code[result["strongest_area"]].localized("name"),
         "weakest": content.area_by_code[result["weakest_area"]].localized("name"),
         "reasons": [reason_text(content, item) for item in result["reasons"]],

@@ -191,9 +191,7 @@ def _as_decimal(value: object) -> Decimal | None:
 def _band_for_number(question: QuestionSpec, answer: AnswerInput) -> OptionSpec:
     value = _as_decimal(answer.number)
     if value is None:
-        raise InvalidAnswer(
-            f"{question.code}: a finite number is required.", (question.code,)
-        )
+        raise InvalidAnswer(f"{question.code}: a number is required.", (question.code,))
     too_low = question.number_min is not None and value < question.number_min
     too_high = question.number_max is not None and value > question.number_max
     if too_low or too_high:

@@ -187,7 +187,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _answer_label(content, answer: Answer | None) -> str | None:  # noqa: ANN001
+def _answer_label(content, answer: Answer | None) -> str | None:
     if answer is None:
         return None
     if answer.option_id is not None:
@@ -312,7 +312,7 @@ def method(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _method_area(content, area_content, total_weight) -> dict:  # noqa: ANN001
+def _method_area(content, area_content, total_weight) -> dict:
     weight = sum(q.weight for q in area_content.questions)
     rows = []
     for question in area_content.questions:

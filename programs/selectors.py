@@ -18,9 +18,9 @@ def recommendations_for(
     kinds = [Recommendation.Kind.RECOMMENDED]
     if include_near_misses:
         kinds.append(Recommendation.Kind.NEAR_MISS)
-    rows = Recommendation.objects.filter(diagnostic=diagnostic, kind__in=kinds).order_by(
-        "kind", "rank"
-    )
+    rows = Recommendation.objects.filter(
+        diagnostic=diagnostic, kind__in=kinds
+    ).order_by("kind", "rank")
     return [
         {
             "kind": row.kind,
@@ -30,7 +30,9 @@ def recommendations_for(
             "description": row.snapshot("description", language),
             "institution": row.snapshot("institution_name", language),
             "how_to_apply": row.snapshot("how_to_apply", language),
-            "bottlenecks": row.program_snapshot.get(f"bottleneck_labels_{language}", []),
+            "bottlenecks": row.program_snapshot.get(
+                f"bottleneck_labels_{language}", []
+            ),
             "failed": row.snapshot("failed", language),
             "reasons": row.reasons(language),
         }

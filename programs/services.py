@@ -136,7 +136,9 @@ def _rows_for(
                 kind=Recommendation.Kind.RECOMMENDED,
                 rank=rank,
                 fit_score=match.fit_score,
-                program_snapshot=_snapshot(programs[match.program_id], match.window_open),
+                program_snapshot=_snapshot(
+                    programs[match.program_id], match.window_open
+                ),
                 reasons_ko=_worded(match.reasons, "ko"),
                 reasons_en=_worded(match.reasons, "en"),
             )
@@ -162,7 +164,8 @@ def _rows_for(
 
 def _compute(diagnostic: Diagnostic, today: date) -> list[Recommendation]:
     programs = {
-        p.pk: p for p in Program.objects.filter(is_active=True).select_related("institution")
+        p.pk: p
+        for p in Program.objects.filter(is_active=True).select_related("institution")
     }
     outcome = rules.recommend(
         firm_profile(diagnostic),
@@ -202,7 +205,11 @@ def recommendations_refresh(
         diagnostic=diagnostic,
         refreshed_by=user,
         previous=[
-            {"kind": row["kind"], "rank": row["rank"], "code": row["program_snapshot__code"]}
+            {
+                "kind": row["kind"],
+                "rank": row["rank"],
+                "code": row["program_snapshot__code"],
+            }
             for row in previous
         ],
         reason=reason,

@@ -32,72 +32,106 @@ def _label(choices: type, value: object) -> str:
 
 
 SENTENCES: dict[str, Callable[[Reason], str]] = {
-    "stage_in_range": lambda r: _(
-        "Your stage (%(stage)s) is within this program's stages %(min)s–%(max)s."
-    )
-    % dict(r.params),
-    "stage_below_min": lambda r: _("This program starts at stage %(min)s; you are at %(stage)s.")
-    % dict(r.params),
-    "stage_above_max": lambda r: _("This program is for stages up to %(max)s; you are at %(stage)s.")
-    % dict(r.params),
-    "export_below_max": lambda r: _(
-        "You export US$%(exports)s a year, under this program's US$%(limit)s limit."
-    )
-    % {"exports": _money(r.param("exports")), "limit": _money(r.param("limit"))},
-    "export_at_least_min": lambda r: _(
-        "You export US$%(exports)s a year, at least the US$%(minimum)s this program asks for."
-    )
-    % {"exports": _money(r.param("exports")), "minimum": _money(r.param("minimum"))},
-    "export_too_high": lambda r: _(
-        "You export US$%(exports)s a year; this program is for firms under US$%(limit)s."
-    )
-    % {"exports": _money(r.param("exports")), "limit": _money(r.param("limit"))},
-    "export_too_low": lambda r: _(
-        "You export US$%(exports)s a year; this program asks for at least US$%(minimum)s."
-    )
-    % {"exports": _money(r.param("exports")), "minimum": _money(r.param("minimum"))},
-    "employees_within": lambda r: _(
-        "Your %(employees)s employees are within the limit of %(limit)s."
-    )
-    % {"employees": _money(r.param("employees")), "limit": _money(r.param("limit"))},
-    "employees_too_many": lambda r: _(
-        "You have %(employees)s employees; this program is for up to %(limit)s."
-    )
-    % {"employees": _money(r.param("employees")), "limit": _money(r.param("limit"))},
-    "revenue_within": lambda r: _(
-        "Your annual revenue of %(revenue)s won is within the limit of %(limit)s won."
-    )
-    % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))},
-    "revenue_too_high": lambda r: _(
-        "Your annual revenue of %(revenue)s won is above this program's limit of %(limit)s won."
-    )
-    % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))},
-    "industry_match": lambda r: _("It targets your industry: %(industry)s.")
-    % {"industry": _label(Industry, r.param("industry"))},
-    "industry_mismatch": lambda r: _("It does not cover your industry (%(industry)s).")
-    % {"industry": _label(Industry, r.param("industry"))},
-    "market_match": lambda r: _("It covers your target markets: %(markets)s.")
-    % {"markets": _markets(r.param("markets"))},
-    "market_mismatch": lambda r: _(
-        "It is for firms targeting %(markets)s, which are not among your target markets."
-    )
-    % {"markets": _markets(r.param("markets"))},
-    "region_match": lambda r: _("It serves firms in your region: %(region)s.")
-    % {"region": _label(Region, r.param("region"))},
-    "region_mismatch": lambda r: _("It does not serve your region (%(region)s).")
-    % {"region": _label(Region, r.param("region"))},
-    "window_open_until": lambda r: _("Applications are open until %(date)s.")
-    % {"date": _day(r.param("closes"))},
+    "stage_in_range": lambda r: (
+        _("Your stage (%(stage)s) is within this program's stages %(min)s–%(max)s.")
+        % dict(r.params)
+    ),
+    "stage_below_min": lambda r: (
+        _("This program starts at stage %(min)s; you are at %(stage)s.")
+        % dict(r.params)
+    ),
+    "stage_above_max": lambda r: (
+        _("This program is for stages up to %(max)s; you are at %(stage)s.")
+        % dict(r.params)
+    ),
+    "export_below_max": lambda r: (
+        _("You export US$%(exports)s a year, under this program's US$%(limit)s limit.")
+        % {"exports": _money(r.param("exports")), "limit": _money(r.param("limit"))}
+    ),
+    "export_at_least_min": lambda r: (
+        _(
+            "You export US$%(exports)s a year, at least the US$%(minimum)s this program asks for."
+        )
+        % {"exports": _money(r.param("exports")), "minimum": _money(r.param("minimum"))}
+    ),
+    "export_too_high": lambda r: (
+        _(
+            "You export US$%(exports)s a year; this program is for firms under US$%(limit)s."
+        )
+        % {"exports": _money(r.param("exports")), "limit": _money(r.param("limit"))}
+    ),
+    "export_too_low": lambda r: (
+        _(
+            "You export US$%(exports)s a year; this program asks for at least US$%(minimum)s."
+        )
+        % {"exports": _money(r.param("exports")), "minimum": _money(r.param("minimum"))}
+    ),
+    "employees_within": lambda r: (
+        _("Your %(employees)s employees are within the limit of %(limit)s.")
+        % {"employees": _money(r.param("employees")), "limit": _money(r.param("limit"))}
+    ),
+    "employees_too_many": lambda r: (
+        _("You have %(employees)s employees; this program is for up to %(limit)s.")
+        % {"employees": _money(r.param("employees")), "limit": _money(r.param("limit"))}
+    ),
+    "revenue_within": lambda r: (
+        _(
+            "Your annual revenue of %(revenue)s won is within the limit of %(limit)s won."
+        )
+        % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))}
+    ),
+    "revenue_too_high": lambda r: (
+        _(
+            "Your annual revenue of %(revenue)s won is above this program's limit of %(limit)s won."
+        )
+        % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))}
+    ),
+    "industry_match": lambda r: (
+        _("It targets your industry: %(industry)s.")
+        % {"industry": _label(Industry, r.param("industry"))}
+    ),
+    "industry_mismatch": lambda r: (
+        _("It does not cover your industry (%(industry)s).")
+        % {"industry": _label(Industry, r.param("industry"))}
+    ),
+    "market_match": lambda r: (
+        _("It covers your target markets: %(markets)s.")
+        % {"markets": _markets(r.param("markets"))}
+    ),
+    "market_mismatch": lambda r: (
+        _(
+            "It is for firms targeting %(markets)s, which are not among your target markets."
+        )
+        % {"markets": _markets(r.param("markets"))}
+    ),
+    "region_match": lambda r: (
+        _("It serves firms in your region: %(region)s.")
+        % {"region": _label(Region, r.param("region"))}
+    ),
+    "region_mismatch": lambda r: (
+        _("It does not serve your region (%(region)s).")
+        % {"region": _label(Region, r.param("region"))}
+    ),
+    "window_open_until": lambda r: (
+        _("Applications are open until %(date)s.") % {"date": _day(r.param("closes"))}
+    ),
     "window_year_round": lambda r: _("You can apply all year round."),
-    "window_opens_on": lambda r: _("Applications open on %(date)s.")
-    % {"date": _day(r.param("opens"))},
-    "window_closed": lambda r: _("Applications closed on %(date)s.")
-    % {"date": _day(r.param("closed"))},
+    "window_opens_on": lambda r: (
+        _("Applications open on %(date)s.") % {"date": _day(r.param("opens"))}
+    ),
+    "window_closed": lambda r: (
+        _("Applications closed on %(date)s.") % {"date": _day(r.param("closed"))}
+    ),
     "inactive": lambda r: _("This program is not running at the moment."),
-    "addresses_bottleneck": lambda r: _(
-        "It addresses %(bottleneck)s, one of your weaker points (score %(score)s of 100)."
-    )
-    % {"bottleneck": _label(Bottleneck, r.param("bottleneck")), "score": r.param("score")},
+    "addresses_bottleneck": lambda r: (
+        _(
+            "It addresses %(bottleneck)s, one of your weaker points (score %(score)s of 100)."
+        )
+        % {
+            "bottleneck": _label(Bottleneck, r.param("bottleneck")),
+            "score": r.param("score"),
+        }
+    ),
     "free_of_charge": lambda r: _("It is free of charge."),
 }
 

@@ -48,14 +48,14 @@ def load_content() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
+def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real question bank and catalog once; each test rolls back on top."""
     with django_db_blocker.unblock():
         load_content()
 
 
 @pytest.fixture
-def version(db) -> QuestionnaireVersion:  # noqa: ANN001
+def version(db) -> QuestionnaireVersion:
     load_content()  # after a transactional test flushed the database
     return QuestionnaireVersion.objects.get(status=VersionStatus.PUBLISHED)
 
@@ -66,41 +66,41 @@ def content(version: QuestionnaireVersion) -> QuestionnaireContent:
 
 
 @pytest.fixture
-def company_a(db):  # noqa: ANN001, ANN201
+def company_a(db):
     return CompanyFactory(name_ko="에이상사", name_en="A Trading")
 
 
 @pytest.fixture
-def company_b(db):  # noqa: ANN001, ANN201
+def company_b(db):
     return CompanyFactory(name_ko="비전자", name_en="B Electronics")
 
 
 @pytest.fixture
-def alice(company_a):  # noqa: ANN001, ANN201
+def alice(company_a):
     return UserFactory(
         email="alice@example.com", company=company_a, role=Role.SME_MEMBER
     )
 
 
 @pytest.fixture
-def anna(company_a):  # noqa: ANN001, ANN201
+def anna(company_a):
     return UserFactory(
         email="anna@example.com", company=company_a, role=Role.SME_MEMBER
     )
 
 
 @pytest.fixture
-def bob(company_b):  # noqa: ANN001, ANN201
+def bob(company_b):
     return UserFactory(email="bob@example.com", company=company_b, role=Role.SME_MEMBER)
 
 
 @pytest.fixture
-def carol(db):  # noqa: ANN001, ANN201
+def carol(db):
     return UserFactory(email="carol@example.com", region="seoul", role=Role.CONSULTANT)
 
 
 @pytest.fixture
-def steve(db):  # noqa: ANN001, ANN201
+def steve(db):
     return UserFactory(email="steve@example.com", role=Role.STAFF)
 
 
@@ -112,17 +112,17 @@ def password() -> str:
 Chooser = Callable[[object, list], AnswerValue]
 
 
-def best(question, options) -> AnswerValue:  # noqa: ANN001
+def best(question, options) -> AnswerValue:
     option = max(options, key=lambda o: (o.points, o.order))
     return _value_for(question, option)
 
 
-def worst(question, options) -> AnswerValue:  # noqa: ANN001
+def worst(question, options) -> AnswerValue:
     option = min(options, key=lambda o: (o.points, -o.order))
     return _value_for(question, option)
 
 
-def _value_for(question, option) -> AnswerValue:  # noqa: ANN001
+def _value_for(question, option) -> AnswerValue:
     if question.kind == QuestionKind.NUMBER:
         low = option.band_min if option.band_min is not None else question.number_min
         return AnswerValue(number=Decimal(low or 0))
@@ -131,7 +131,7 @@ def _value_for(question, option) -> AnswerValue:  # noqa: ANN001
 
 def answer_all(
     diagnostic: Diagnostic, content: QuestionnaireContent, user, choose=best
-) -> Diagnostic:  # noqa: ANN001
+) -> Diagnostic:
     """Answer every question through the service, page by page."""
     for step, area_content in enumerate(content.areas, start=1):
         values = {

@@ -16,25 +16,29 @@ from tests.conftest import answer_all, best, worst
 pytestmark = pytest.mark.django_db
 
 
-def _revision(response) -> str:  # noqa: ANN001
-    return re.search(rb'name="revision" value="(\d+)"', response.content).group(1).decode()
+def _revision(response) -> str:
+    return (
+        re.search(rb'name="revision" value="(\d+)"', response.content).group(1).decode()
+    )
 
 
-def _step_data(content, step: int, choose=best, revision: str = "0") -> dict[str, str]:  # noqa: ANN001
+def _step_data(content, step: int, choose=best, revision: str = "0") -> dict[str, str]:
     data = {"revision": revision, "nav": "next"}
     for question in content.areas[step - 1].questions:
         value = choose(question, list(content.options[question.pk]))
         key = f"q_{question.code}"
-        data[key] = str(value.number) if value.number is not None else str(value.option_id)
+        data[key] = (
+            str(value.number) if value.number is not None else str(value.option_id)
+        )
     return data
 
 
 @pytest.fixture
-def draft(alice, content):  # noqa: ANN001, ANN201
+def draft(alice, content):
     return diagnostic_start(company=alice.company, user=alice)
 
 
-def test_it_starts_one_draft_per_company_and_resumes_it(client, alice, anna, content):  # noqa: ANN001
+def test_it_starts_one_draft_per_company_and_resumes_it(client, alice, anna, content):
     client.force_login(alice)
     first = client.post(reverse("diagnostics:start"))
     client.force_login(anna)
@@ -43,7 +47,7 @@ def test_it_starts_one_draft_per_company_and_resumes_it(client, alice, anna, con
     assert Diagnostic.objects.filter(company=alice.company, status="draft").count() == 1
 
 
-def test_it_shows_one_area_per_step_with_progress(client, alice, draft, content):  # noqa: ANN001
+def test_it_shows_one_area_per_step_with_progress(client, alice, draft, content):
     client.force_login(alice)
     response = client.get(reverse("diagnostics:step", args=[draft.pk, 1]))
     assert response.status_code == 200
@@ -54,7 +58,9 @@ def test_it_shows_one_area_per_step_with_progress(client, alice, draft, content)
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_it_saves_each_step_and_keeps_answers_on_back_and_refresh(client, alice, draft, content):  # noqa: ANN001
+def test_it_saves_each_step_and_keeps_answers_on_back_and_refresh(
+    client, alice, draft, content
+):
     client.force_login(alice)
     url = reverse("diagnostics:step", args=[draft.pk, 1])
     response = client.post(url, _step_data(content, 1))
@@ -67,7 +73,9 @@ def test_it_saves_each_step_and_keeps_answers_on_back_and_refresh(client, alice,
     assert re.search(rf'value="{expected}"[^>]*checked|value="{expected}"', page)
 
 
-def test_it_resumes_where_the_firm_stopped_from_another_session(client, alice, anna, draft, content):  # noqa: ANN001
+def test_it_resumes_where_the_firm_stopped_from_another_session(
+    client, alice, anna, draft, content
+):
     client.force_login(alice)
     for step in (1, 2, 3):
         response = client.get(reverse("diagnostics:step", args=[draft.pk, step]))
@@ -81,21 +89,27 @@ def test_it_resumes_where_the_firm_stopped_from_another_session(client, alice, a
     assert Answer.objects.filter(diagnostic=draft).count() == 15
 
 
-def test_it_refuses_a_stale_save_from_another_tab(client, alice, draft, content):  # noqa: ANN001
+def test_it_refuses_a_stale_save_from_another_tab(client, alice, draft, content):
     client.force_login(alice)
     url = reverse("diagnostics:step", args=[draft.pk, 1])
     old_page_revision = _revision(client.get(url))
     client.post(url, _step_data(content, 1, best, old_page_revision))  # tab 1 saves
-    response = client.post(url, _step_data(content, 1, worst, old_page_revision), follow=True)
+    response = client.post(
+        url, _step_data(content, 1, worst, old_page_revision), follow=True
+    )
     assert "another window or on another device" in response.content.decode() or (
         "다른 창" in response.content.decode()
     )
     question = content.areas[0].questions[0]
     saved = Answer.objects.get(diagnostic=draft, question=question)
-    assert saved.option_id == best(question, list(content.options[question.pk])).option_id
+    assert (
+        saved.option_id == best(question, list(content.options[question.pk])).option_id
+    )
 
 
-def test_it_accepts_an_old_page_when_its_answers_did_not_change_since(client, alice, draft, content):  # noqa: ANN001
+def test_it_accepts_an_old_page_when_its_answers_did_not_change_since(
+    client, alice, draft, content
+):
     client.force_login(alice)
     first = reverse("diagnostics:step", args=[draft.pk, 1])
     revision = _revision(client.get(first))
@@ -106,14 +120,20 @@ def test_it_accepts_an_old_page_when_its_answers_did_not_change_since(client, al
 
 
 @pytest.mark.parametrize("tamper", ["foreign_option", "unknown_option", "text"])
-def test_it_rejects_a_bad_choice_and_saves_nothing(client, alice, draft, content, tamper):  # noqa: ANN001
+def test_it_rejects_a_bad_choice_and_saves_nothing(
+    client, alice, draft, content, tamper
+):
     client.force_login(alice)
     data = _step_data(content, 1)
-    question = next(q for q in content.areas[0].questions if q.kind != QuestionKind.NUMBER)
+    question = next(
+        q for q in content.areas[0].questions if q.kind != QuestionKind.NUMBER
+    )
     foreign = content.options[content.areas[1].questions[0].pk][0].pk
-    data[f"q_{question.code}"] = {"foreign_option": foreign, "unknown_option": 999999, "text": "x"}[
-        tamper
-    ]
+    data[f"q_{question.code}"] = {
+        "foreign_option": foreign,
+        "unknown_option": 999999,
+        "text": "x",
+    }[tamper]
     response = client.post(reverse("diagnostics:step", args=[draft.pk, 1]), data)
     assert response.status_code == 200
     assert "Nothing was saved" in response.content.decode() or "저장되지" in (
@@ -122,7 +142,9 @@ def test_it_rejects_a_bad_choice_and_saves_nothing(client, alice, draft, content
     assert not Answer.objects.filter(diagnostic=draft).exists()
 
 
-def test_it_rejects_a_number_out_of_range_and_saves_nothing(client, alice, draft, content):  # noqa: ANN001
+def test_it_rejects_a_number_out_of_range_and_saves_nothing(
+    client, alice, draft, content
+):
     client.force_login(alice)
     step, question = next(
         (index, q)
@@ -138,23 +160,33 @@ def test_it_rejects_a_number_out_of_range_and_saves_nothing(client, alice, draft
     assert not Answer.objects.filter(diagnostic=draft).exists()
 
 
-def test_it_gives_404_for_another_companys_draft_and_saves_nothing(client, bob, draft, content):  # noqa: ANN001
+def test_it_gives_404_for_another_companys_draft_and_saves_nothing(
+    client, bob, draft, content
+):
     client.force_login(bob)
     url = reverse("diagnostics:step", args=[draft.pk, 1])
     assert client.get(url).status_code == 404
     assert client.post(url, _step_data(content, 1)).status_code == 404
-    assert client.post(reverse("diagnostics:submit", args=[draft.pk])).status_code == 404
+    assert (
+        client.post(reverse("diagnostics:submit", args=[draft.pk])).status_code == 404
+    )
     assert not Answer.objects.filter(diagnostic=draft).exists()
 
 
-def test_it_gives_404_for_a_step_outside_the_questionnaire(client, alice, draft):  # noqa: ANN001
+def test_it_gives_404_for_a_step_outside_the_questionnaire(client, alice, draft):
     client.force_login(alice)
-    assert client.get(reverse("diagnostics:step", args=[draft.pk, 10])).status_code == 404
-    assert client.get(reverse("diagnostics:step", args=[draft.pk, 0])).status_code == 404
+    assert (
+        client.get(reverse("diagnostics:step", args=[draft.pk, 10])).status_code == 404
+    )
+    assert (
+        client.get(reverse("diagnostics:step", args=[draft.pk, 0])).status_code == 404
+    )
     assert client.get(reverse("diagnostics:step", args=[999999, 1])).status_code == 404
 
 
-def test_it_refuses_submit_with_unanswered_questions_and_names_them(client, alice, draft, content):  # noqa: ANN001
+def test_it_refuses_submit_with_unanswered_questions_and_names_them(
+    client, alice, draft, content
+):
     client.force_login(alice)
     client.post(reverse("diagnostics:step", args=[draft.pk, 1]), _step_data(content, 1))
     response = client.post(reverse("diagnostics:submit", args=[draft.pk]), follow=True)
@@ -166,7 +198,9 @@ def test_it_refuses_submit_with_unanswered_questions_and_names_them(client, alic
     assert draft.status == DiagnosticStatus.DRAFT
 
 
-def test_it_lists_every_answer_on_the_review_page_with_edit_links(client, alice, draft, content):  # noqa: ANN001
+def test_it_lists_every_answer_on_the_review_page_with_edit_links(
+    client, alice, draft, content
+):
     answer_all(draft, content, alice)
     client.force_login(alice)
     page = client.get(reverse("diagnostics:review", args=[draft.pk])).content.decode()
@@ -175,7 +209,7 @@ def test_it_lists_every_answer_on_the_review_page_with_edit_links(client, alice,
     assert page.count("<dt") == len(content.questions)
 
 
-def test_submitting_twice_makes_one_submission(client, alice, draft, content):  # noqa: ANN001
+def test_submitting_twice_makes_one_submission(client, alice, draft, content):
     answer_all(draft, content, alice)
     client.force_login(alice)
     url = reverse("diagnostics:submit", args=[draft.pk])
@@ -187,7 +221,7 @@ def test_submitting_twice_makes_one_submission(client, alice, draft, content):  
     assert draft.area_scores.count() == content.step_count
 
 
-def test_a_submitted_diagnostic_is_read_only(client, alice, draft, content):  # noqa: ANN001
+def test_a_submitted_diagnostic_is_read_only(client, alice, draft, content):
     answer_all(draft, content, alice)
     diagnostic_submit(diagnostic=draft, user=alice)
     client.force_login(alice)
@@ -196,10 +230,14 @@ def test_a_submitted_diagnostic_is_read_only(client, alice, draft, content):  # 
     assert response.url == reverse("diagnostics:result", args=[draft.pk])
     question = content.areas[0].questions[0]
     answer = Answer.objects.get(diagnostic=draft, question=question)
-    assert answer.option_id == best(question, list(content.options[question.pk])).option_id
+    assert (
+        answer.option_id == best(question, list(content.options[question.pk])).option_id
+    )
 
 
-def test_the_result_page_shows_stage_chart_reasons_and_next_stage(client, alice, draft, content):  # noqa: ANN001
+def test_the_result_page_shows_stage_chart_reasons_and_next_stage(
+    client, alice, draft, content
+):
     answer_all(draft, content, alice, choose=worst)
     diagnostic_submit(diagnostic=draft, user=alice)
     client.force_login(alice)
@@ -212,7 +250,7 @@ def test_the_result_page_shows_stage_chart_reasons_and_next_stage(client, alice,
     assert content.facts["export_intent"].label_en in page
 
 
-def test_the_best_answers_reach_stage_nine(client, alice, draft, content):  # noqa: ANN001
+def test_the_best_answers_reach_stage_nine(client, alice, draft, content):
     answer_all(draft, content, alice, choose=best)
     client.force_login(alice)
     client.post(reverse("diagnostics:submit", args=[draft.pk]))
@@ -221,7 +259,7 @@ def test_the_best_answers_reach_stage_nine(client, alice, draft, content):  # no
     assert draft.result["next_stage"] is None
 
 
-def test_history_shows_each_result_and_compares_two(client, alice, content):  # noqa: ANN001
+def test_history_shows_each_result_and_compares_two(client, alice, content):
     first = diagnostic_start(company=alice.company, user=alice)
     answer_all(first, content, alice, choose=worst)
     diagnostic_submit(diagnostic=first, user=alice)
@@ -233,12 +271,14 @@ def test_history_shows_each_result_and_compares_two(client, alice, content):  # 
     history = client.get(reverse("diagnostics:history")).content.decode()
     assert "<polyline" in history
     assert reverse("diagnostics:result", args=[first.pk]) in history
-    compare = client.get(reverse("diagnostics:compare"), {"a": first.pk, "b": second.pk})
+    compare = client.get(
+        reverse("diagnostics:compare"), {"a": first.pk, "b": second.pk}
+    )
     assert compare.status_code == 200
     assert "+100" in compare.content.decode()
 
 
-def test_compare_gives_404_for_another_companys_diagnostic(client, alice, bob, content):  # noqa: ANN001
+def test_compare_gives_404_for_another_companys_diagnostic(client, alice, bob, content):
     theirs = diagnostic_start(company=bob.company, user=bob)
     answer_all(theirs, content, bob)
     diagnostic_submit(diagnostic=theirs, user=bob)
@@ -246,11 +286,13 @@ def test_compare_gives_404_for_another_companys_diagnostic(client, alice, bob, c
     answer_all(mine, content, alice)
     diagnostic_submit(diagnostic=mine, user=alice)
     client.force_login(alice)
-    response = client.get(reverse("diagnostics:compare"), {"a": mine.pk, "b": theirs.pk})
+    response = client.get(
+        reverse("diagnostics:compare"), {"a": mine.pk, "b": theirs.pk}
+    )
     assert response.status_code == 404
 
 
-def test_the_method_page_is_generated_from_the_published_version(client, content):  # noqa: ANN001
+def test_the_method_page_is_generated_from_the_published_version(client, content):
     client.post(reverse("set_language"), {"language": "en"})
     page = client.get(reverse("diagnostics:method")).content.decode()
     for rule in content.stage_rules:

@@ -1,0 +1,156 @@
+"""Every named URL, walked from the resolver, as every role.
+
+Public pages are an explicit allowlist. Everything else needs a login; a firm's pages
+answer 404 to anyone outside the firm (another firm's member, consultant, staff), so a
+new URL cannot be forgotten: it fails here until it is classified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from diagnostics.services import diagnostic_start, diagnostic_submit
+from tests.conftest import answer_all
+
+pytestmark = pytest.mark.django_db
+
+# Pages anyone may open without logging in.
+PUBLIC = {
+    "landing",
+    "set_language",
+    "accounts:signup",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "diagnostics:method",
+}
+# Pages for any logged-in user, whatever the role.
+ANY_USER = {
+    "accounts:home",
+    "accounts:company",
+    "accounts:password_change",
+    "accounts:password_change_done",
+}
+# A firm's own pages: only its members; everyone else gets a 404.
+FIRM_ONLY = {
+    "accounts:team",
+    "diagnostics:start",
+    "diagnostics:step",
+    "diagnostics:review",
+    "diagnostics:submit",
+    "diagnostics:result",
+    "diagnostics:history",
+    "diagnostics:compare",
+}
+
+
+def _named_patterns(resolver: URLResolver, namespace: str = "") -> Iterator[str]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django admin guards itself; tested in the admin tests
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_patterns(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+ALL_NAMES = sorted(set(_named_patterns(get_resolver())))
+
+
+def test_every_named_url_is_classified():
+    unclassified = set(ALL_NAMES) - PUBLIC - ANY_USER - FIRM_ONLY
+    assert not unclassified, (
+        f"Classify these URLs in tests/test_access.py: {unclassified}"
+    )
+
+
+@pytest.fixture
+def firm_a_urls(alice, content):
+    """A URL for every name, pointing at firm A's objects."""
+    submitted = diagnostic_start(company=alice.company, user=alice)
+    answer_all(submitted, content, alice)
+    diagnostic_submit(diagnostic=submitted, user=alice)
+    draft = diagnostic_start(company=alice.company, user=alice)
+    args = {
+        "diagnostics:step": [draft.pk, 1],
+        "diagnostics:review": [draft.pk],
+        "diagnostics:submit": [draft.pk],
+        "diagnostics:result": [submitted.pk],
+        "accounts:password_reset_confirm": ["MQ", "set-password"],
+    }
+    urls = {name: reverse(name, args=args.get(name, [])) for name in ALL_NAMES}
+    urls["diagnostics:compare"] += f"?a={submitted.pk}&b={submitted.pk}"
+    return urls
+
+
+def _get(client, name: str, url: str):
+    if name in {
+        "diagnostics:start",
+        "diagnostics:submit",
+        "accounts:logout",
+        "set_language",
+    }:
+        return client.post(url)
+    return client.get(url)
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_anonymous_sees_only_public_pages(client, firm_a_urls, name):
+    response = _get(client, name, firm_a_urls[name])
+    if name in PUBLIC:
+        assert response.status_code in {200, 302}
+        if response.status_code == 302:
+            assert "/accounts/login/" not in response.url
+    else:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("name", sorted(FIRM_ONLY))
+@pytest.mark.parametrize("who", ["bob", "carol", "steve"])
+def test_outsiders_get_404_for_a_firms_pages(client, firm_a_urls, name, who, request):
+    client.force_login(request.getfixturevalue(who))
+    response = _get(client, name, firm_a_urls[name])
+    if who == "bob" and name in {
+        "accounts:team",
+        "diagnostics:start",
+        "diagnostics:history",
+    }:
+        # Pages without an id show Bob his own firm's data, never A's.
+        assert response.status_code in {200, 302}
+        assert b"alice@example.com" not in response.content
+        return
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(FIRM_ONLY))
+def test_a_member_opens_the_firms_pages(client, alice, firm_a_urls, name):
+    client.force_login(alice)
+    response = _get(client, name, firm_a_urls[name])
+    assert response.status_code in {200, 302}
+    if response.status_code == 302:
+        assert response.url != reverse("accounts:login")
+
+
+@pytest.mark.parametrize("name", sorted(ANY_USER))
+@pytest.mark.parametrize("who", ["alice", "bob", "carol", "steve"])
+def test_any_logged_in_user_opens_the_account_pages(
+    client, firm_a_urls, name, who, request
+):
+    client.force_login(request.getfixturevalue(who))
+    response = _get(client, name, firm_a_urls[name])
+    assert response.status_code in {200, 302}
+
+
+def test_agency_users_are_not_offered_a_company_profile(client, carol):
+    client.force_login(carol)
+    response = client.get(reverse("accounts:company"))
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:home")
