@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from accounts.models import Company, User
+from accounts.models import Company, Role, User
 
 View = Callable[..., HttpResponse]
 
@@ -26,7 +26,7 @@ def sme_member_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
         if user.company_id is None:
-            if user.is_staff or user.groups.exclude(name="sme_member").exists():
+            if is_agency_user(user):
                 raise Http404
             return redirect("accounts:company")
         return view(request, *args, **kwargs)
@@ -38,3 +38,30 @@ def company_for(user: User) -> Company:
     if user.company_id is None:
         raise Http404
     return user.company  # type: ignore[return-value]
+
+
+def is_agency_user(user: User) -> bool:
+    """Consultants and staff: they work on firms' data but belong to no firm."""
+    return (
+        user.is_staff
+        or user.groups.filter(
+            name__in=[Role.CONSULTANT.value, Role.STAFF.value]
+        ).exists()
+    )
+
+
+def agency_permission_required(permission: str) -> Callable[[View], View]:
+    """A logged-in agency user holding `permission`; everyone else gets a 404."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user: User = request.user  # type: ignore[assignment]
+            if user.company_id is not None or not user.has_perm(permission):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.access import company_for, sme_member_required
+from accounts.access import company_for, is_agency_user, sme_member_required
 from accounts.forms import CompanyForm, MemberAddForm, SignupForm
 from accounts.models import User
 from diagnostics.selectors import diagnostics_overview
@@ -44,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Any signed-in user: firms see their diagnostics; agency users their tools."""
     user: User = request.user  # type: ignore[assignment]
     if user.company_id is None:
-        if user.is_staff or user.groups.exclude(name="sme_member").exists():
+        if is_agency_user(user):
             return render(request, "accounts/agency_home.html")
         return redirect("accounts:company")
     context = diagnostics_overview(company=user.company)
@@ -56,9 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def company(request: HttpRequest) -> HttpResponse:
     """A firm user: create the company profile, or edit it."""
     user: User = request.user  # type: ignore[assignment]
-    if user.company_id is None and (
-        user.is_staff or user.groups.exclude(name="sme_member").exists()
-    ):
+    if user.company_id is None and is_agency_user(user):
         return redirect("accounts:home")
     instance = user.company
     form = CompanyForm(request.POST or None, instance=instance)

@@ -34,6 +34,14 @@ def _version_of(obj: Any) -> QuestionnaireVersion | None:
     return obj.version
 
 
+def _limit_choices(
+    fields: dict[str, forms.Field], name: str, queryset: QuerySet[Any]
+) -> None:
+    field = fields.get(name)
+    if isinstance(field, forms.ModelChoiceField):  # absent when shown read-only
+        field.queryset = queryset
+
+
 class DraftOnlyMixin:
     """Content of a published or retired version is read-only, so past results hold."""
 
@@ -76,12 +84,9 @@ class StageRuleInline(DraftOnlyInline):
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        field = formset.form.base_fields.get("required_facts")
-        if field is not None:
-            # Only the facts of this version: another version's fact never gets set.
-            field.queryset = (
-                Fact.objects.filter(version=obj) if obj else Fact.objects.none()
-            )
+        # Only the facts of this version: another version's fact never gets set.
+        facts = Fact.objects.filter(version=obj) if obj else Fact.objects.none()
+        _limit_choices(formset.form.base_fields, "required_facts", facts)
         return formset
 
 
@@ -148,7 +153,8 @@ class OptionForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         fact = data.get("sets_fact")
         question = getattr(self.instance, "question", None)
         if fact is not None and question is not None:
@@ -172,10 +178,10 @@ class OptionInline(DraftOnlyInline):
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        field = formset.form.base_fields.get("sets_fact")
-        if field is not None:
-            facts = Fact.objects.filter(version__status=VersionStatus.DRAFT)
-            field.queryset = facts.filter(version=obj.version) if obj else facts
+        facts = Fact.objects.filter(version__status=VersionStatus.DRAFT)
+        if obj is not None:
+            facts = facts.filter(version=obj.version)
+        _limit_choices(formset.form.base_fields, "sets_fact", facts)
         return formset
 
 
@@ -201,7 +207,8 @@ class QuestionForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         version = data.get("version") or getattr(self.instance, "version", None)
         area = data.get("area")
         if version is not None and area is not None and area.version_id != version.pk:
@@ -230,17 +237,13 @@ class QuestionAdmin(DraftOnlyMixin, admin.ModelAdmin):
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
-        fields = form.base_fields
         # New questions go into a draft, in one of that draft's areas.
-        if "version" in fields:
-            fields["version"].queryset = QuestionnaireVersion.objects.filter(
-                status=VersionStatus.DRAFT
-            )
-        if "area" in fields:
-            areas = Area.objects.filter(version__status=VersionStatus.DRAFT)
-            if obj is not None:
-                areas = areas.filter(version=obj.version)
-            fields["area"].queryset = areas.select_related("version")
+        drafts = QuestionnaireVersion.objects.filter(status=VersionStatus.DRAFT)
+        _limit_choices(form.base_fields, "version", drafts)
+        areas = Area.objects.filter(version__status=VersionStatus.DRAFT)
+        if obj is not None:
+            areas = areas.filter(version=obj.version)
+        _limit_choices(form.base_fields, "area", areas.select_related("version"))
         return form
 
     @admin.display(description=_("text"))

@@ -6,11 +6,24 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from accounts.models import Company
+from accounts.models import Company, User
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
 
 # A company's history page lists at most this many diagnostics (years of re-takes).
 HISTORY_LIMIT = 50
+AGENCY_PAGE_SIZE = 50
+
+
+def diagnostics_in_scope(user: User) -> QuerySet[Diagnostic]:
+    """Submitted diagnostics an agency user may read.
+
+    Staff and consultants without a region (lead consultants) see every firm; a
+    consultant with a region sees the firms of that region.
+    """
+    submitted = Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED)
+    if user.is_staff or user.is_superuser or not user.region:
+        return submitted
+    return submitted.filter(company__region=user.region)
 
 
 def submitted_diagnostics(company: Company) -> QuerySet[Diagnostic]:

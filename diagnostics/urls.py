@@ -13,4 +13,11 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("compare/", views.compare, name="compare"),
     path("method/", views.method, name="method"),
+    path("agency/", views.agency_list, name="agency_list"),
+    path("agency/<int:pk>/", views.agency_detail, name="agency_detail"),
+    path(
+        "agency/<int:pk>/refresh-recommendations/",
+        views.agency_refresh_recommendations,
+        name="agency_refresh_recommendations",
+    ),
 ]

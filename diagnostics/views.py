@@ -7,6 +7,7 @@ owns the diagnostic; everyone else gets a 404.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import company_for, sme_member_required
+from accounts.access import agency_permission_required, company_for, sme_member_required
 from accounts.models import User
 from diagnostics import services
 from diagnostics.forms import StepForm, step_initial
@@ -23,8 +24,10 @@ from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
 from diagnostics.presenters import comparison_rows, result_view, stage_line
 from diagnostics.questionnaire import published_version, questionnaire_content
 from diagnostics.selectors import (
+    AGENCY_PAGE_SIZE,
     HISTORY_LIMIT,
     answers_by_question,
+    diagnostics_in_scope,
     submitted_diagnostics,
 )
 
@@ -54,10 +57,6 @@ def start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The diagnostic is not available right now."))
         return redirect("accounts:home")
     return redirect(diagnostic.get_absolute_url())
-
-
-def _answered_count(diagnostic: Diagnostic) -> int:
-    return Answer.objects.filter(diagnostic=diagnostic).count()
 
 
 @never_cache
@@ -335,3 +334,97 @@ def _method_area(content, area_content, total_weight) -> dict:
         "weight": weight,
         "share": weight * 100 / total_weight,
     }
+
+
+# --- Agency views: consultants and staff, scoped to their region ---------------------------
+
+
+def get_diagnostic_for_agency_user(user: User, pk: int) -> Diagnostic:
+    """A submitted diagnostic within the user's scope (see diagnostics_in_scope); else 404."""
+    diagnostic = (
+        diagnostics_in_scope(user)
+        .select_related("version", "company")
+        .filter(pk=pk)
+        .first()
+    )
+    if diagnostic is None:
+        raise Http404
+    return diagnostic
+
+
+@agency_permission_required("diagnostics.view_diagnostic")
+@require_GET
+def agency_list(request: HttpRequest) -> HttpResponse:
+    """Consultants and staff: submitted diagnostics in their scope, newest first."""
+    paginator = Paginator(
+        diagnostics_in_scope(request.user)  # type: ignore[arg-type]
+        .select_related("company")
+        .only(
+            "pk",
+            "stage",
+            "total_score",
+            "submitted_at",
+            "company__name_ko",
+            "company__name_en",
+            "company__region",
+            "company__industry",
+        )
+        .order_by("-submitted_at", "-pk"),
+        AGENCY_PAGE_SIZE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "diagnostics/agency_list.html", {"page": page})
+
+
+@agency_permission_required("diagnostics.view_diagnostic")
+@require_GET
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Consultants and staff: a firm's result, answers, recommendations and near misses."""
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+    content = questionnaire_content(diagnostic.version)
+    answers = answers_by_question(diagnostic)
+    rows = [
+        {
+            "question": question,
+            "text": question.localized("text"),
+            "answer": _answer_label(content, answers.get(question.pk)),
+        }
+        for question in content.questions
+    ]
+    from programs.models import RecommendationRefresh
+    from programs.selectors import recommendations_for
+
+    recommendations = recommendations_for(diagnostic, include_near_misses=True)
+    return render(
+        request,
+        "diagnostics/agency_detail.html",
+        {
+            "diagnostic": diagnostic,
+            "company": diagnostic.company,
+            "view": result_view(content, diagnostic),
+            "rows": rows,
+            "recommendations": [
+                r for r in recommendations if r["kind"] == "recommended"
+            ],
+            "near_misses": [r for r in recommendations if r["kind"] == "near_miss"],
+            "refreshes": RecommendationRefresh.objects.filter(
+                diagnostic=diagnostic
+            ).select_related("refreshed_by")[:10],
+            "can_refresh": request.user.has_perm("programs.refresh_recommendations"),
+        },
+    )
+
+
+@agency_permission_required("programs.refresh_recommendations")
+@require_POST
+def agency_refresh_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-compute a diagnostic's recommendations against today's catalog; audited."""
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+    from programs.services import recommendations_refresh
+
+    reason = request.POST.get("reason", "").strip()[:500]
+    recommendations_refresh(diagnostic=diagnostic, user=request.user, reason=reason)  # type: ignore[arg-type]
+    messages.success(
+        request, _("Recommendations were recomputed with today's catalog.")
+    )
+    return redirect("diagnostics:agency_detail", pk=pk)

@@ -50,6 +50,14 @@ FIRM_ONLY = {
 }
 
 
+# Agency pages: consultants (in their region) and staff; firms and others get a 404.
+AGENCY_ONLY = {
+    "diagnostics:agency_list",
+    "diagnostics:agency_detail",
+    "diagnostics:agency_refresh_recommendations",
+}
+
+
 def _named_patterns(resolver: URLResolver, namespace: str = "") -> Iterator[str]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
@@ -65,7 +73,7 @@ ALL_NAMES = sorted(set(_named_patterns(get_resolver())))
 
 
 def test_every_named_url_is_classified():
-    unclassified = set(ALL_NAMES) - PUBLIC - ANY_USER - FIRM_ONLY
+    unclassified = set(ALL_NAMES) - PUBLIC - ANY_USER - FIRM_ONLY - AGENCY_ONLY
     assert not unclassified, (
         f"Classify these URLs in tests/test_access.py: {unclassified}"
     )
@@ -83,6 +91,8 @@ def firm_a_urls(alice, content):
         "diagnostics:review": [draft.pk],
         "diagnostics:submit": [draft.pk],
         "diagnostics:result": [submitted.pk],
+        "diagnostics:agency_detail": [submitted.pk],
+        "diagnostics:agency_refresh_recommendations": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
     }
     urls = {name: reverse(name, args=args.get(name, [])) for name in ALL_NAMES}
@@ -90,13 +100,17 @@ def firm_a_urls(alice, content):
     return urls
 
 
+POSTS = {
+    "diagnostics:start",
+    "diagnostics:submit",
+    "diagnostics:agency_refresh_recommendations",
+    "accounts:logout",
+    "set_language",
+}
+
+
 def _get(client, name: str, url: str):
-    if name in {
-        "diagnostics:start",
-        "diagnostics:submit",
-        "accounts:logout",
-        "set_language",
-    }:
+    if name in POSTS:
         return client.post(url)
     return client.get(url)
 
@@ -154,3 +168,38 @@ def test_agency_users_are_not_offered_a_company_profile(client, carol):
     response = client.get(reverse("accounts:company"))
     assert response.status_code == 302
     assert response.url == reverse("accounts:home")
+
+
+@pytest.fixture
+def dave(db):
+    """A consultant of another region than firm A's."""
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    return UserFactory(email="dave@example.com", region="busan", role=Role.CONSULTANT)
+
+
+@pytest.mark.parametrize("name", sorted(AGENCY_ONLY))
+@pytest.mark.parametrize("who", ["alice", "bob", "dave"])
+def test_firms_and_other_regions_get_404_for_agency_pages(
+    client, firm_a_urls, name, who, request
+):
+    client.force_login(request.getfixturevalue(who))
+    response = _get(client, name, firm_a_urls[name])
+    if who == "dave" and name == "diagnostics:agency_list":
+        assert response.status_code == 200
+        assert "에이상사" not in response.content.decode()
+        return
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(AGENCY_ONLY))
+@pytest.mark.parametrize("who", ["carol", "steve"])
+def test_the_regions_consultant_and_staff_open_agency_pages(
+    client, firm_a_urls, name, who, request
+):
+    client.force_login(request.getfixturevalue(who))
+    response = _get(client, name, firm_a_urls[name])
+    assert response.status_code in {200, 302}
+    if name == "diagnostics:agency_list":
+        assert "에이상사" in response.content.decode()

@@ -1,0 +1,391 @@
+"""The catalog in Django admin: institutions and programs with their history and CSV/XLSX
+import and export; stored recommendations, read-only.
+
+Editing needs the catalog permissions (programs.add_/change_program), which only the staff
+role carries; consultants hold view permissions and firms none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.results import Result
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import Industry, Region
+from diagnostics.models import Bottleneck
+from programs.models import (
+    Institution,
+    Program,
+    Recommendation,
+    RecommendationRefresh,
+)
+from programs.resources import PROGRAM_COLUMNS, InstitutionResource, ProgramResource
+
+# Messages listing the bad rows of an import stop after this many rows.
+MAX_ROW_MESSAGES = 20
+
+
+class CatalogAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    """History of every change (who, when) plus import and export as CSV or XLSX.
+
+    The import-export mixin comes first so that its get_urls() and changelist_view()
+    wrap those of SimpleHistoryAdmin, which in turn wrap ModelAdmin's.
+    """
+
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    import_error_display = ("message", "row")
+    # The scheme Django 6 will assume for a URL typed without one.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # With a byte order mark, Excel opens the Korean text of an exported CSV correctly.
+    to_encoding = "utf-8-sig"
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # An import creates and changes rows: it needs both permissions, never view.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        if result is not None and (
+            result.has_errors() or result.has_validation_errors()
+        ):
+            self._report_refusal(request, result)
+        return response
+
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
+        # The confirm step imports the previewed file again; if the database changed in
+        # between (an institution deleted), the import was rolled back: say so.
+        if result.has_errors() or result.has_validation_errors():
+            self._report_refusal(request, result)
+            app_label, model_name = self.get_model_info()
+            return HttpResponseRedirect(
+                reverse(f"admin:{app_label}_{model_name}_import")
+            )
+        return super().process_result(result, request)
+
+    def _report_refusal(self, request: HttpRequest, result: Result) -> None:
+        self.message_user(
+            request,
+            gettext(
+                "Nothing was imported. Correct the problems listed and upload the "
+                "file again."
+            ),
+            messages.ERROR,
+        )
+        for error in result.base_errors:
+            self.message_user(request, str(error.error), messages.ERROR)
+        bad_rows = [
+            (row.number, _row_reasons(row.error_dict)) for row in result.invalid_rows
+        ] + [
+            (number, " · ".join(str(error.error) for error in errors))
+            for number, errors in result.row_errors()
+        ]
+        bad_rows.sort()
+        for number, reasons in bad_rows[:MAX_ROW_MESSAGES]:
+            self.message_user(
+                request,
+                gettext("Row %(number)s: %(reasons)s")
+                % {"number": number, "reasons": reasons},
+                messages.ERROR,
+            )
+        if len(bad_rows) > MAX_ROW_MESSAGES:
+            self.message_user(
+                request,
+                gettext("… and %(count)s more rows with problems.")
+                % {"count": len(bad_rows) - MAX_ROW_MESSAGES},
+                messages.ERROR,
+            )
+
+
+def _row_reasons(error_dict: dict[str, list[str]]) -> str:
+    """ "stage_min: Stage 0 is outside 1–9. · capacity: “abc” is not a whole number." """
+    return " · ".join(
+        " ".join(messages_)
+        if field == NON_FIELD_ERRORS
+        else f"{field}: {' '.join(messages_)}"
+        for field, messages_ in error_dict.items()
+    )
+
+
+@admin.register(Institution)
+class InstitutionAdmin(CatalogAdmin):
+    resource_classes = [InstitutionResource]
+    list_display = ["code", "abbreviation", "name_ko", "name_en", "program_count"]
+    search_fields = ["code", "abbreviation", "name_ko", "name_en"]
+    fieldsets = [
+        (None, {"fields": ["code", "abbreviation", "name_ko", "name_en"]}),
+        (_("Contact"), {"fields": ["website", "contact"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Institution]:
+        return super().get_queryset(request).annotate(_program_count=Count("programs"))
+
+    @admin.display(description=_("programs"), ordering="_program_count")
+    def program_count(self, obj: Institution) -> int:
+        return obj._program_count  # type: ignore[attr-defined]
+
+
+# --- Programs ------------------------------------------------------------------------------
+
+BOTTLENECK_CHOICES = [(b.value, b.label) for b in Bottleneck if b != Bottleneck.NONE]
+LIST_CHOICE_ORDER = {
+    "bottlenecks": [value for value, _label in BOTTLENECK_CHOICES],
+    "industries": Industry.values,
+    "regions": Region.values,
+}
+
+
+def _formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    # The scheme Django 6 will assume for a URL typed without one.
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class ProgramForm(forms.ModelForm):
+    """The JSON list fields as labelled checkboxes instead of raw JSON."""
+
+    bottlenecks = forms.MultipleChoiceField(
+        label=_("bottlenecks addressed"),
+        choices=BOTTLENECK_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    industries = forms.MultipleChoiceField(
+        label=_("industries (KSIC sections)"),
+        choices=Industry.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every industry."),
+    )
+    regions = forms.MultipleChoiceField(
+        label=_("regions"),
+        choices=Region.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every region."),
+    )
+
+    class Meta:
+        model = Program
+        fields = PROGRAM_COLUMNS
+        formfield_callback = _formfield
+        widgets = {
+            "target_markets": FilteredSelectMultiple(_("target markets"), False),
+        }
+
+    def _in_choice_order(self, name: str) -> list[str]:
+        # Stored in the order of the choices, so that history shows no false changes.
+        chosen = set(self.cleaned_data.get(name) or [])
+        return [value for value in LIST_CHOICE_ORDER[name] if value in chosen]
+
+    def clean_bottlenecks(self) -> list[str]:
+        return self._in_choice_order("bottlenecks")
+
+    def clean_industries(self) -> list[str]:
+        return self._in_choice_order("industries")
+
+    def clean_regions(self) -> list[str]:
+        return self._in_choice_order("regions")
+
+
+class StageFilter(admin.SimpleListFilter):
+    """Programs open to firms at stage N: stage_min <= N <= stage_max."""
+
+    title = _("open to stage")
+    parameter_name = "stage"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, str]]:
+        return [(str(stage), str(stage)) for stage in range(1, 10)]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Program]
+    ) -> QuerySet[Program]:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {str(stage) for stage in range(1, 10)}:
+            raise IncorrectLookupParameters(value)
+        stage = int(value)
+        return queryset.filter(stage_min__lte=stage, stage_max__gte=stage)
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def eligibility_summary(program: Program) -> str:
+    """Who may apply, in one line: "stages 2–5 · exports under US$500,000"."""
+    parts: list[str] = []
+    if (program.stage_min, program.stage_max) == (1, 9):
+        parts.append(gettext("all stages"))
+    elif program.stage_min == program.stage_max:
+        parts.append(gettext("stage %(n)s") % {"n": program.stage_min})
+    else:
+        parts.append(
+            gettext("stages %(low)s–%(high)s")
+            % {"low": program.stage_min, "high": program.stage_max}
+        )
+    low, high = program.export_min_usd, program.export_max_usd
+    if low is not None and high is not None:
+        parts.append(
+            gettext("exports US$%(low)s to under US$%(high)s")
+            % {"low": _money(low), "high": _money(high)}
+        )
+    elif low is not None:
+        parts.append(gettext("exports from US$%(low)s") % {"low": _money(low)})
+    elif high is not None:
+        parts.append(gettext("exports under US$%(high)s") % {"high": _money(high)})
+    if program.max_employees is not None:
+        parts.append(
+            gettext("up to %(n)s employees") % {"n": _money(program.max_employees)}
+        )
+    if program.max_revenue_krw is not None:
+        parts.append(
+            gettext("revenue up to ₩%(n)s") % {"n": _money(program.max_revenue_krw)}
+        )
+    if program.industries:
+        parts.append(
+            gettext("industries %(codes)s") % {"codes": ", ".join(program.industries)}
+        )
+    if program.target_markets:
+        codes = ", ".join(country.code for country in program.target_markets)
+        parts.append(gettext("markets %(codes)s") % {"codes": codes})
+    if program.regions:
+        labels = dict(Region.choices)
+        names = ", ".join(str(labels.get(code, code)) for code in program.regions)
+        parts.append(gettext("regions %(names)s") % {"names": names})
+    return " · ".join(parts)
+
+
+@admin.register(Program)
+class ProgramAdmin(CatalogAdmin):
+    resource_classes = [ProgramResource]
+    form = ProgramForm
+    list_display = [
+        "code",
+        "name_ko",
+        "institution",
+        "support_type",
+        "eligibility",
+        "is_active",
+    ]
+    list_filter = ["institution", "support_type", StageFilter, "is_active"]
+    search_fields = ["code", "name_ko", "name_en"]
+    list_select_related = ["institution"]
+    readonly_fields = ["eligibility"]
+    fieldsets = [
+        (
+            _("Identity"),
+            {
+                "fields": [
+                    "institution",
+                    "code",
+                    "name_ko",
+                    "name_en",
+                    "support_type",
+                    "bottlenecks",
+                ]
+            },
+        ),
+        (_("Description"), {"fields": ["description_ko", "description_en"]}),
+        (
+            _("Eligibility"),
+            {
+                "description": _("An empty rule admits every firm."),
+                "fields": [
+                    "eligibility",
+                    ("stage_min", "stage_max"),
+                    ("export_min_usd", "export_max_usd"),
+                    "max_employees",
+                    "max_revenue_krw",
+                    "industries",
+                    "target_markets",
+                    "regions",
+                ],
+            },
+        ),
+        (
+            _("Fee and capacity"),
+            {"fields": [("fee_min_krw", "fee_max_krw"), "capacity"]},
+        ),
+        (
+            _("Application"),
+            {
+                "fields": [
+                    ("application_opens", "application_closes"),
+                    "application_url",
+                    "contact",
+                    "how_to_apply_ko",
+                    "how_to_apply_en",
+                ]
+            },
+        ),
+        (_("Status"), {"fields": ["is_active"]}),
+    ]
+
+    @admin.display(description=_("eligibility"))
+    def eligibility(self, obj: Program) -> str:
+        return eligibility_summary(obj)
+
+
+# --- Recommendations (read-only) --------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Stored recommendations are what a firm was told: nobody edits them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "diagnostic",
+        "kind",
+        "rank",
+        "program_code",
+        "fit_score",
+        "created_at",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["program__code"]
+    list_select_related = ["diagnostic__company", "program"]
+
+    @admin.display(description=_("program"))
+    def program_code(self, obj: Recommendation) -> str:
+        return str(obj.program_snapshot.get("code", ""))
+
+
+@admin.register(RecommendationRefresh)
+class RecommendationRefreshAdmin(ReadOnlyAdmin):
+    list_display = ["diagnostic", "refreshed_by", "refreshed_at", "reason"]
+    list_select_related = ["diagnostic__company", "refreshed_by"]

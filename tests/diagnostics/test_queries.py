@@ -1,0 +1,121 @@
+"""Pages do a fixed number of queries whatever the amount of data around them.
+
+Each test measures a page, adds many more diagnostics (and programs) to the database,
+and measures again: the counts must be equal.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from diagnostics.models import Diagnostic, DiagnosticStatus
+from diagnostics.services import diagnostic_start, diagnostic_submit
+from programs.models import Institution, Program
+from tests.conftest import answer_all
+from tests.factories import CompanyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _more_firms_with_results(content, count: int) -> None:
+    for _ in range(count):
+        company = CompanyFactory()
+        user = UserFactory(company=company)
+        diagnostic = diagnostic_start(company=company, user=user)
+        answer_all(diagnostic, content, user)
+        diagnostic_submit(diagnostic=diagnostic, user=user)
+
+
+def _more_programs(count: int) -> None:
+    institution = Institution.objects.first()
+    Program.objects.bulk_create(
+        Program(
+            institution=institution,
+            code=f"bulk-{index}",
+            name_ko=f"대량 {index}",
+            name_en=f"Bulk {index}",
+            description_ko="설명",
+            description_en="Description",
+            support_type="training",
+            bottlenecks=["manpower"],
+        )
+        for index in range(count)
+    )
+
+
+@pytest.fixture
+def submitted(alice, content):
+    diagnostic = diagnostic_start(company=alice.company, user=alice)
+    answer_all(diagnostic, content, alice)
+    return diagnostic_submit(diagnostic=diagnostic, user=alice)
+
+
+def test_the_wizard_page_query_count_does_not_grow_with_data(client, alice, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    answer_all(draft, content, alice)
+    client.force_login(alice)
+    url = reverse("diagnostics:step", args=[draft.pk, 3])
+    client.get(url)  # warm the question-bank cache, as a running site has it
+    before = _count(client, url)
+    _more_firms_with_results(content, 5)
+    assert _count(client, url) == before
+    assert before <= 6
+
+
+def test_the_result_page_query_count_does_not_grow_with_data(client, alice, submitted, content):
+    client.force_login(alice)
+    url = reverse("diagnostics:result", args=[submitted.pk])
+    client.get(url)
+    before = _count(client, url)
+    _more_firms_with_results(content, 5)
+    _more_programs(200)
+    assert _count(client, url) == before
+    assert before <= 6
+
+
+def _past_results(company, template, count: int) -> None:
+    """Older submitted diagnostics of the company, copied from `template`."""
+    for _ in range(count):
+        Diagnostic.objects.create(
+            company=company,
+            version=template.version,
+            status=DiagnosticStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+            stage=template.stage,
+            total_score=template.total_score,
+            result=template.result,
+        )
+
+
+@pytest.mark.parametrize(
+    "name", ["diagnostics:review", "diagnostics:history", "accounts:home"]
+)
+def test_other_firm_pages_keep_a_fixed_query_count(client, alice, submitted, content, name):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    answer_all(draft, content, alice)
+    client.force_login(alice)
+    url = reverse(name, args=[draft.pk] if name == "diagnostics:review" else [])
+    client.get(url)
+    before = _count(client, url)
+    _more_firms_with_results(content, 3)
+    _past_results(alice.company, submitted, 5)
+    assert _count(client, url) == before
+
+
+def test_the_method_page_query_count_does_not_grow_with_data(client, content):
+    url = reverse("diagnostics:method")
+    client.get(url)
+    before = _count(client, url)
+    _more_firms_with_results(content, 3)
+    assert _count(client, url) == before

@@ -1,0 +1,565 @@
+"""The catalog admin. Steve (staff) edits, imports and exports programs; Carol (consultant)
+may at most look, and Alice (a firm's member) never reaches the admin."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils.html import escape
+from tablib import Dataset
+
+from programs.models import Institution, Program
+from programs.resources import PROGRAM_COLUMNS, ProgramResource
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:programs_program_changelist")
+IMPORT = reverse("admin:programs_program_import")
+PROCESS_IMPORT = reverse("admin:programs_program_process_import")
+EXPORT = reverse("admin:programs_program_export")
+CSV_FORMAT, XLSX_FORMAT = "0", "1"
+
+
+@pytest.fixture
+def client(client):
+    # The admin speaks Korean by default; the assertions read its English messages.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def gateway(version) -> Program:
+    return Program.objects.get(code="kotra-export-gateway")
+
+
+def change_url(program: Program) -> str:
+    return reverse("admin:programs_program_change", args=[program.pk])
+
+
+def admin_form_data(response) -> dict[str, Any]:
+    """The POST data of a rendered admin change form, as the browser would send it."""
+    data: dict[str, Any] = {}
+
+    def add(form) -> None:
+        for bound in form:
+            value = bound.value()
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(getattr(v, "code", v)) for v in value]
+            else:
+                data[bound.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
+def new_row(**changes: str) -> dict[str, str]:
+    row = {
+        "code": "test-buyer-days",
+        "institution": "kotra",
+        "name_ko": "바이어 상담회",
+        "name_en": "Buyer days",
+        "description_ko": "해외 바이어와의 1:1 상담을 주선합니다.",
+        "description_en": "One-to-one meetings with overseas buyers.",
+        "support_type": "buyer_matching",
+        "bottlenecks": "sales_routes, funds",
+        "stage_min": "3",
+        "stage_max": "6",
+        "export_min_usd": "",
+        "export_max_usd": "1,000,000",
+        "max_employees": "300",
+        "max_revenue_krw": "",
+        "industries": "C, g",
+        "target_markets": "US, vn",
+        "regions": "",
+        "fee_min_krw": "0",
+        "fee_max_krw": "200000",
+        "capacity": "40",
+        "application_opens": "2025-03-01",
+        "application_closes": "2025-04-30",
+        "application_url": "https://www.kotra.or.kr",
+        "contact": "1600-7119",
+        "how_to_apply_ko": "",
+        "how_to_apply_en": "",
+        "is_active": "true",
+    }
+    row.update(changes)
+    return row
+
+
+def existing_row(program: Program, **changes: str) -> dict[str, str]:
+    exported = ProgramResource().export(Program.objects.filter(pk=program.pk)).dict[0]
+    return {**{k: str(v) for k, v in exported.items()}, **changes}
+
+
+def csv_file(
+    rows: list[dict[str, str]], columns: list[str] = PROGRAM_COLUMNS
+) -> SimpleUploadedFile:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return SimpleUploadedFile(
+        "programs.csv", buffer.getvalue().encode("utf-8"), content_type="text/csv"
+    )
+
+
+def preview(client, upload: SimpleUploadedFile, file_format: str = CSV_FORMAT):
+    return client.post(
+        IMPORT, {"resource": "0", "format": file_format, "import_file": upload}
+    )
+
+
+def confirm(client, response):
+    return client.post(PROCESS_IMPORT, response.context["confirm_form"].initial)
+
+
+# --- Who may enter ------------------------------------------------------------------------
+
+
+def test_it_opens_changelist_change_and_add_pages_for_staff(client, steve, gateway):
+    client.force_login(steve)
+    for url in [CHANGELIST, change_url(gateway), reverse("admin:programs_program_add")]:
+        assert client.get(url).status_code == 200
+    institutions = reverse("admin:programs_institution_changelist")
+    assert client.get(institutions).status_code == 200
+    page = client.get(CHANGELIST).content.decode()
+    assert IMPORT in page
+    assert EXPORT in page
+
+
+@pytest.mark.parametrize("who", ["carol", "alice"])
+def test_it_sends_consultants_and_firms_to_the_admin_login(
+    client, who, request, gateway
+):
+    client.force_login(request.getfixturevalue(who))
+    for url in [CHANGELIST, change_url(gateway), IMPORT]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/login/?next={url}"
+    response = client.post(change_url(gateway), {"name_en": "Hijacked"})
+    assert response.status_code == 302
+    gateway.refresh_from_db()
+    assert gateway.name_en == "Export Gateway"
+
+
+def test_it_lets_a_consultant_with_admin_access_look_but_not_edit(
+    client, carol, gateway
+):
+    carol.is_staff = True
+    carol.save()
+    client.force_login(carol)
+    assert client.get(CHANGELIST).status_code == 200
+    response = client.get(change_url(gateway))
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.content.decode()
+    assert client.post(change_url(gateway), {"name_en": "x"}).status_code == 403
+    assert client.get(reverse("admin:programs_program_add")).status_code == 403
+    assert client.get(IMPORT).status_code == 403
+    assert (
+        "/admin/programs/program/import/" not in client.get(CHANGELIST).content.decode()
+    )
+
+
+# --- Lists and filters -------------------------------------------------------------------
+
+
+def _result_codes(response) -> set[str]:
+    return {program.code for program in response.context["cl"].result_list}
+
+
+def test_it_filters_by_institution_support_type_stage_and_active(
+    client, steve, gateway
+):
+    client.force_login(steve)
+    kotra = Institution.objects.get(code="kotra")
+    Program.objects.filter(pk=gateway.pk).update(is_active=False)
+    cases = {
+        f"institution__id__exact={kotra.pk}": Program.objects.filter(institution=kotra),
+        "support_type__exact=mentoring": Program.objects.filter(
+            support_type="mentoring"
+        ),
+        "stage=1": Program.objects.filter(stage_min__lte=1, stage_max__gte=1),
+        "stage=9": Program.objects.filter(stage_min__lte=9, stage_max__gte=9),
+        "is_active__exact=0": Program.objects.filter(is_active=False),
+        "q=kotra-export": Program.objects.filter(code__icontains="kotra-export"),
+    }
+    for query, expected in cases.items():
+        response = client.get(f"{CHANGELIST}?{query}&all=")
+        assert response.status_code == 200, query
+        assert _result_codes(response) == {p.code for p in expected}, query
+        assert 0 < len(expected) < Program.objects.count(), query
+
+
+def test_it_filters_stage_by_the_range_it_falls_in(client, steve, gateway):
+    client.force_login(steve)
+    for stage, included in [(1, False), (2, True), (5, True), (6, False)]:
+        response = client.get(f"{CHANGELIST}?stage={stage}&all=")
+        assert (gateway.code in _result_codes(response)) is included, stage
+
+
+def test_it_refuses_a_stage_outside_1_to_9_in_the_filter(client, steve, version):
+    client.force_login(steve)
+    response = client.get(f"{CHANGELIST}?stage=10")
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGELIST}?e=1"
+
+
+def test_it_shows_a_readable_eligibility_summary(client, steve, gateway):
+    client.force_login(steve)
+    page = client.get(f"{CHANGELIST}?q={gateway.code}").content.decode()
+    assert "stages 2–5 · exports under US$500,000" in page
+    page = client.get(change_url(gateway)).content.decode()
+    assert "stages 2–5 · exports under US$500,000" in page
+
+
+def test_it_edits_list_fields_as_checkboxes_not_json(client, steve, gateway):
+    client.force_login(steve)
+    page = client.get(change_url(gateway)).content.decode()
+    for name in ["bottlenecks", "industries", "regions"]:
+        assert f'<textarea name="{name}"' not in page
+        assert f'type="checkbox" name="{name}"' in page
+    assert 'type="checkbox" name="bottlenecks" value="sales_routes"' in page
+    assert 'value="none"' not in page  # "no bottleneck" is not something to address
+
+
+# --- Editing and history --------------------------------------------------------------------
+
+
+def test_it_keeps_who_changed_a_program_and_shows_it_in_history(client, steve, gateway):
+    client.force_login(steve)
+    data = admin_form_data(client.get(change_url(gateway)))
+    data.update(
+        name_en="Export Gateway for first exporters",
+        regions=["busan", "seoul"],
+        industries=["G", "C"],
+        _save="Save",
+    )
+    response = client.post(change_url(gateway), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    gateway.refresh_from_db()
+    assert gateway.name_en == "Export Gateway for first exporters"
+    # Stored in the order of the choices, whatever order the browser sent.
+    assert gateway.regions == ["seoul", "busan"]
+    assert gateway.industries == ["C", "G"]
+    record = gateway.history.latest()
+    assert record.history_type == "~"
+    assert record.history_user == steve
+    assert record.prev_record.name_en == "Export Gateway"
+
+    history = client.get(reverse("admin:programs_program_history", args=[gateway.pk]))
+    assert history.status_code == 200
+    page = history.content.decode()
+    assert "steve@example.com" in page
+    assert "Export Gateway for first exporters" in page
+
+
+def test_it_refuses_a_reversed_stage_range_in_the_form(client, steve, gateway):
+    client.force_login(steve)
+    data = admin_form_data(client.get(change_url(gateway)))
+    data.update(stage_min="6", stage_max="3", _save="Save")
+    response = client.post(change_url(gateway), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    gateway.refresh_from_db()
+    assert (gateway.stage_min, gateway.stage_max) == (2, 5)
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+def test_it_previews_new_and_updated_rows_and_imports_them_on_confirm(
+    client, steve, gateway
+):
+    client.force_login(steve)
+    before = Program.objects.count()
+    upload = csv_file([new_row(), existing_row(gateway, stage_max="4")])
+    response = preview(client, upload)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="confirm"' in page
+    assert [row.import_type for row in response.context["result"].valid_rows()] == [
+        "new",
+        "update",
+    ]
+    assert ">New<" in page.replace("\n", "").replace(" ", "")
+    assert ">Update<" in page.replace("\n", "").replace(" ", "")
+    assert Program.objects.count() == before  # a preview saves nothing
+
+    response = confirm(client, response)
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
+    assert Program.objects.count() == before + 1
+    program = Program.objects.get(code="test-buyer-days")
+    assert program.institution.code == "kotra"
+    assert program.bottlenecks == ["sales_routes", "funds"]
+    assert program.industries == ["C", "G"]
+    assert [c.code for c in program.target_markets] == ["US", "VN"]
+    assert program.export_max_usd == 1_000_000
+    assert program.application_opens == date(2025, 3, 1)
+    assert program.history.latest().history_user == steve
+    gateway.refresh_from_db()
+    assert gateway.stage_max == 4
+    assert gateway.history.latest().history_user == steve
+
+
+def test_it_skips_unchanged_rows_on_reimport_of_an_export(client, steve, gateway):
+    client.force_login(steve)
+    response = preview(client, csv_file([existing_row(gateway)]))
+    assert [row.import_type for row in response.context["result"].rows] == ["skip"]
+
+
+BAD_ROWS = [
+    ({"institution": "nope"}, "institution: Unknown institution code “nope”."),
+    ({"stage_min": "0"}, "stage_min: Stage 0 is outside 1–9."),
+    ({"stage_max": "10"}, "stage_max: Stage 10 is outside 1–9."),
+    (
+        {"stage_min": "6", "stage_max": "3"},
+        "stage_max: The stage range is reversed: lowest stage 6 is above highest "
+        "stage 3.",
+    ),
+    ({"capacity": "abc"}, "capacity: “abc” is not a whole number."),
+    ({"stage_min": "2.5"}, "stage_min: “2.5” is not a whole number."),
+    ({"max_employees": "-5"}, "max_employees: “-5” is negative; enter 0 or more."),
+    (
+        {"fee_min_krw": "500", "fee_max_krw": "100"},
+        "fee_max_krw: Fee up to (100) is below fee from (500).",
+    ),
+    (
+        {"application_opens": "2025-05-01", "application_closes": "2025-04-01"},
+        "application_closes: Applications close (2025-04-01) before they open "
+        "(2025-05-01).",
+    ),
+    (
+        {"application_opens": "01/03/2025"},
+        "application_opens: “01/03/2025” is not a date; use YYYY-MM-DD.",
+    ),
+    ({"support_type": "party"}, "support_type: Unknown support type “party”"),
+    ({"bottlenecks": "funds, luck"}, "bottlenecks: Unknown bottleneck: “luck”"),
+    ({"industries": "C, Z"}, "industries: Unknown industry: “Z”"),
+    ({"regions": "seoul, mars"}, "regions: Unknown region: “mars”"),
+    ({"target_markets": "US, XX"}, "target_markets: Unknown country: “XX”"),
+    ({"is_active": "maybe"}, "is_active: “maybe” is not true or false"),
+    ({"name_en": ""}, "name_en: This field cannot be blank."),
+    ({"code": "not a slug!"}, "code: Enter a valid “slug”"),
+    ({"application_url": "kotra"}, "application_url: Enter a valid URL."),
+]
+
+
+@pytest.mark.parametrize(("changes", "reason"), BAD_ROWS)
+def test_it_imports_nothing_from_a_file_with_a_bad_row_and_names_it(
+    client, steve, gateway, changes, reason
+):
+    client.force_login(steve)
+    before = Program.objects.count()
+    rows = [
+        new_row(code="test-good-row"),
+        existing_row(gateway, name_en="Renamed"),
+        new_row(**changes),
+    ]
+    response = preview(client, csv_file(rows))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert response.context.get("confirm_form") is None
+    assert 'name="confirm"' not in page
+    assert "Nothing was imported" in page
+    assert escape(f"Row 3: {reason}") in page
+    invalid = response.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [3]
+    assert Program.objects.count() == before
+    assert not Program.objects.filter(code="test-good-row").exists()
+    gateway.refresh_from_db()
+    assert gateway.name_en == "Export Gateway"
+
+
+def test_it_names_every_bad_row_of_a_file(client, steve, version):
+    client.force_login(steve)
+    rows = [
+        new_row(code="bad-one", institution="nope"),
+        new_row(code="good-one"),
+        new_row(code="bad-two", stage_min="0", capacity="abc"),
+    ]
+    page = preview(client, csv_file(rows)).content.decode()
+    assert escape("Row 1: institution: Unknown institution code “nope”.") in page
+    assert (
+        escape(
+            "Row 3: stage_min: Stage 0 is outside 1–9. · capacity: “abc” is not a whole "
+            "number."
+        )
+        in page
+    )
+    assert "Row 2:" not in page
+
+
+def test_it_refuses_a_code_given_on_two_rows(client, steve, version):
+    client.force_login(steve)
+    rows = [new_row(), new_row(name_en="Second")]
+    page = preview(client, csv_file(rows)).content.decode()
+    assert (
+        escape("Row 1: code: Code “test-buyer-days” is on more than one row: 1, 2.")
+        in page
+    )
+    assert not Program.objects.filter(code="test-buyer-days").exists()
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            [c for c in PROGRAM_COLUMNS if c != "name_en"],
+            "Missing required column(s): name_en.",
+        ),
+        (
+            [c for c in PROGRAM_COLUMNS if c not in {"code", "stage_max"}],
+            "Missing required column(s): code, stage_max.",
+        ),
+        (PROGRAM_COLUMNS + ["name_kr"], "Unknown column(s): name_kr."),
+    ],
+)
+def test_it_refuses_a_file_with_missing_or_unknown_columns(
+    client, steve, gateway, columns, message
+):
+    client.force_login(steve)
+    before = Program.objects.count()
+    rows = [
+        new_row(name_kr="x"),
+        existing_row(gateway, name_ko="바뀐 이름", name_kr="y"),
+    ]
+    response = preview(client, csv_file(rows, columns))
+    page = response.content.decode()
+    assert response.context.get("confirm_form") is None
+    assert escape(message) in page
+    assert "Traceback" not in page
+    assert Program.objects.count() == before
+    gateway.refresh_from_db()
+    assert gateway.name_ko == "수출 첫걸음 게이트웨이"
+
+
+def test_it_rolls_back_the_whole_file_when_confirm_meets_a_new_problem(
+    client, steve, version
+):
+    client.force_login(steve)
+    Institution.objects.create(
+        code="gone", name_ko="사라질 기관", name_en="Gone", abbreviation="GONE"
+    )
+    before = Program.objects.count()
+    rows = [new_row(code="kept-back"), new_row(code="orphan", institution="gone")]
+    response = preview(client, csv_file(rows))
+    assert response.context["confirm_form"] is not None
+    Institution.objects.filter(code="gone").delete()  # between preview and confirm
+
+    response = confirm(client, response)
+    assert response.status_code == 302
+    assert response["Location"] == IMPORT
+    assert Program.objects.count() == before
+    assert not Program.objects.filter(code="kept-back").exists()
+    page = client.get(IMPORT).content.decode()
+    assert escape("Row 2: institution: Unknown institution code “gone”.") in page
+
+
+def test_it_imports_nothing_outside_the_admin_either(version):
+    dataset = Dataset(headers=PROGRAM_COLUMNS)
+    for row in [new_row(code="fine"), new_row(code="broken", stage_min="0")]:
+        dataset.append([row[column] for column in PROGRAM_COLUMNS])
+    before = Program.objects.count()
+    result = ProgramResource().import_data(dataset, dry_run=False)
+    assert result.has_validation_errors()
+    assert Program.objects.count() == before
+
+
+def test_it_imports_an_xlsx_file(client, steve, version):
+    client.force_login(steve)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(PROGRAM_COLUMNS)
+    row = new_row(code="xlsx-program")
+    # Spreadsheets hand over numbers and dates as such, not as text.
+    row.update(stage_min=2, stage_max=4, capacity=40.0, max_employees=None)
+    row["application_opens"] = date(2025, 3, 1)
+    sheet.append([row[column] for column in PROGRAM_COLUMNS])
+    # Formatted but empty cells below and beside the data.
+    sheet.cell(row=5, column=len(PROGRAM_COLUMNS) + 2).number_format = "0.00"
+    content = io.BytesIO()
+    workbook.save(content)
+    upload = SimpleUploadedFile("programs.xlsx", content.getvalue())
+
+    response = preview(client, upload, XLSX_FORMAT)
+    assert response.status_code == 200
+    assert [r.import_type for r in response.context["result"].valid_rows()] == ["new"]
+    assert confirm(client, response).status_code == 302
+    program = Program.objects.get(code="xlsx-program")
+    assert (program.stage_min, program.stage_max, program.capacity) == (2, 4, 40)
+    assert program.max_employees is None
+    assert program.application_opens == date(2025, 3, 1)
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def _export(client, file_format: str):
+    form = client.get(EXPORT).context["form"]
+    data = {"format": file_format, "resource": "0"}
+    data.update(
+        {name: "on" for name in form.fields if name.startswith("programresource_")}
+    )
+    return client.post(EXPORT, data)
+
+
+def test_it_exports_every_program_as_csv(client, steve, gateway):
+    client.force_login(steve)
+    response = _export(client, CSV_FORMAT)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == Program.objects.count() == 79
+    assert {row["code"] for row in rows} == set(
+        Program.objects.values_list("code", flat=True)
+    )
+    exported = next(row for row in rows if row["code"] == gateway.code)
+    assert exported["institution"] == "kotra"
+    assert exported["bottlenecks"] == "sales_routes, manpower"
+    assert (exported["stage_min"], exported["stage_max"]) == ("2", "5")
+    assert exported["is_active"] == "true"
+
+
+def test_it_exports_xlsx_that_imports_back_unchanged(client, steve, version):
+    client.force_login(steve)
+    response = _export(client, XLSX_FORMAT)
+    assert response.status_code == 200
+    upload = SimpleUploadedFile("programs.xlsx", response.content)
+    response = preview(client, upload, XLSX_FORMAT)
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["skip"] == Program.objects.count()
+
+
+# --- Recommendations ------------------------------------------------------------------------
+
+
+def test_it_shows_recommendations_read_only(client, steve, version):
+    steve.is_superuser = True
+    steve.save()
+    client.force_login(steve)
+    assert (
+        client.get(reverse("admin:programs_recommendation_changelist")).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:programs_recommendation_add")).status_code == 403
+    url = reverse("admin:programs_recommendationrefresh_add")
+    assert client.get(url).status_code == 403
