@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -149,3 +150,28 @@ def answer_all(
 
 def require_services() -> bool:
     return os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+
+
+def admin_form_data(response) -> dict[str, Any]:
+    """The POST data of a rendered admin change form, as the browser would send it."""
+    data: dict[str, Any] = {}
+
+    def add(form) -> None:
+        for bound in form:
+            value = bound.value()
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(getattr(v, "code", v)) for v in value]
+            else:
+                data[bound.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data

@@ -4,7 +4,6 @@ published version is read-only for everyone; Carol (consultant) and Alice never 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -21,6 +20,7 @@ from diagnostics.models import (
     VersionStatus,
 )
 from diagnostics.services import questionnaire_copy_to_draft
+from tests.conftest import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ QUESTIONS = reverse("admin:diagnostics_question_changelist")
 
 
 @pytest.fixture
-def client(client):  # noqa: ANN001, ANN201
+def client(client):
     # The admin speaks Korean by default; the assertions read its English messages.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
@@ -48,32 +48,7 @@ def question_url(question: Question, view: str = "change") -> str:
     return reverse(f"admin:diagnostics_question_{view}", args=[question.pk])
 
 
-def admin_form_data(response) -> dict[str, Any]:  # noqa: ANN001
-    """The POST data of a rendered admin change form, as the browser would send it."""
-    data: dict[str, Any] = {}
-
-    def add(form) -> None:  # noqa: ANN001
-        for bound in form:
-            value = bound.value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
-
-
-def run_action(client, action: str, *versions: QuestionnaireVersion):  # noqa: ANN001, ANN201
+def run_action(client, action: str, *versions: QuestionnaireVersion):
     return client.post(
         VERSIONS,
         {"action": action, "_selected_action": [str(v.pk) for v in versions]},
@@ -81,7 +56,7 @@ def run_action(client, action: str, *versions: QuestionnaireVersion):  # noqa: A
     )
 
 
-def messages_of(response) -> list[str]:  # noqa: ANN001
+def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
@@ -98,7 +73,7 @@ def counts(version: QuestionnaireVersion) -> dict[str, int]:
 # --- A published version is read-only -----------------------------------------------------
 
 
-def test_it_shows_a_published_version_without_a_save_button(client, steve, version):  # noqa: ANN001
+def test_it_shows_a_published_version_without_a_save_button(client, steve, version):
     client.force_login(steve)
     response = client.get(version_url(version))
     assert response.status_code == 200
@@ -108,7 +83,7 @@ def test_it_shows_a_published_version_without_a_save_button(client, steve, versi
     assert 'name="stage_rules-0-min_score"' not in page
 
 
-def test_it_refuses_to_change_or_delete_a_published_version(client, steve, version):  # noqa: ANN001
+def test_it_refuses_to_change_or_delete_a_published_version(client, steve, version):
     client.force_login(steve)
     response = client.post(version_url(version), {"title": "Changed", "number": "1"})
     assert response.status_code == 403
@@ -121,7 +96,7 @@ def test_it_refuses_to_change_or_delete_a_published_version(client, steve, versi
     assert QuestionnaireVersion.objects.filter(pk=version.pk).exists()
 
 
-def test_it_refuses_to_change_or_delete_a_published_question(client, steve, version):  # noqa: ANN001
+def test_it_refuses_to_change_or_delete_a_published_question(client, steve, version):
     client.force_login(steve)
     question = Question.objects.filter(version=version).first()
     response = client.get(question_url(question))
@@ -139,7 +114,7 @@ def test_it_refuses_to_change_or_delete_a_published_question(client, steve, vers
     assert question.text_en != "Changed"
 
 
-def test_it_refuses_a_bulk_delete_of_published_questions(client, steve, version):  # noqa: ANN001
+def test_it_refuses_a_bulk_delete_of_published_questions(client, steve, version):
     client.force_login(steve)
     question = Question.objects.filter(version=version).first()
     response = client.post(
@@ -150,7 +125,7 @@ def test_it_refuses_a_bulk_delete_of_published_questions(client, steve, version)
     assert Question.objects.filter(pk=question.pk).exists()
 
 
-def test_it_refuses_a_new_question_in_a_published_version(client, steve, version):  # noqa: ANN001
+def test_it_refuses_a_new_question_in_a_published_version(client, steve, version):
     client.force_login(steve)
     response = client.get(reverse("admin:diagnostics_question_add"))
     assert response.status_code == 200
@@ -161,7 +136,7 @@ def test_it_refuses_a_new_question_in_a_published_version(client, steve, version
 # --- Copy, edit and publish -----------------------------------------------------------------
 
 
-def test_it_copies_a_version_to_a_new_draft(client, steve, version):  # noqa: ANN001
+def test_it_copies_a_version_to_a_new_draft(client, steve, version):
     client.force_login(steve)
     response = run_action(client, "copy_to_draft", version)
     assert response.status_code == 200
@@ -179,7 +154,7 @@ def test_it_copies_a_version_to_a_new_draft(client, steve, version):  # noqa: AN
     assert version.status == VersionStatus.PUBLISHED
 
 
-def test_it_edits_a_draft_through_its_change_form(client, steve, draft):  # noqa: ANN001
+def test_it_edits_a_draft_through_its_change_form(client, steve, draft):
     client.force_login(steve)
     response = client.get(version_url(draft))
     assert 'name="_save"' in response.content.decode()
@@ -192,7 +167,7 @@ def test_it_edits_a_draft_through_its_change_form(client, steve, draft):  # noqa
     assert draft.history.latest().history_user == steve
 
 
-def test_it_offers_only_the_drafts_own_facts_and_areas(client, steve, version, draft):  # noqa: ANN001
+def test_it_offers_only_the_drafts_own_facts_and_areas(client, steve, version, draft):
     client.force_login(steve)
     question = Question.objects.filter(version=draft).first()
     response = client.get(question_url(question))
@@ -205,7 +180,7 @@ def test_it_offers_only_the_drafts_own_facts_and_areas(client, steve, version, d
 
 def test_it_refuses_an_option_setting_another_versions_fact(
     client, steve, version, draft
-):  # noqa: ANN001
+):
     client.force_login(steve)
     question = Question.objects.filter(version=draft).first()
     response = client.get(question_url(question))
@@ -248,7 +223,7 @@ def _strip_options(draft: QuestionnaireVersion) -> None:
 )
 def test_it_refuses_to_publish_an_invalid_draft(
     client, steve, version, draft, breakage, problem
-):  # noqa: ANN001
+):
     client.force_login(steve)
     first = Question.objects.filter(version=draft).order_by("order").first()
     Question.objects.filter(pk=first.pk).update(code="q_first")
@@ -266,7 +241,7 @@ def test_it_refuses_to_publish_an_invalid_draft(
 
 def test_it_publishes_a_valid_draft_and_retires_the_old_version(
     client, steve, version, draft
-):  # noqa: ANN001
+):
     client.force_login(steve)
     response = run_action(client, "publish", draft)
     assert "Published v2." in messages_of(response)
@@ -279,7 +254,7 @@ def test_it_publishes_a_valid_draft_and_retires_the_old_version(
     assert client.post(version_url(draft), {"title": "x"}).status_code == 403
 
 
-def test_it_publishes_one_version_at_a_time(client, steve, version, draft):  # noqa: ANN001
+def test_it_publishes_one_version_at_a_time(client, steve, version, draft):
     client.force_login(steve)
     other = questionnaire_copy_to_draft(version=version)
     response = run_action(client, "publish", draft, other)
@@ -289,7 +264,7 @@ def test_it_publishes_one_version_at_a_time(client, steve, version, draft):  # n
     ).exists()
 
 
-def test_it_does_not_republish_a_retired_version(client, steve, version, draft):  # noqa: ANN001
+def test_it_does_not_republish_a_retired_version(client, steve, version, draft):
     client.force_login(steve)
     run_action(client, "publish", draft)
     response = run_action(client, "publish", version)
@@ -298,7 +273,7 @@ def test_it_does_not_republish_a_retired_version(client, steve, version, draft):
     assert version.status == VersionStatus.RETIRED
 
 
-def test_it_keeps_a_threshold_edit_in_the_drafts_stage_rules(client, steve, draft):  # noqa: ANN001
+def test_it_keeps_a_threshold_edit_in_the_drafts_stage_rules(client, steve, draft):
     client.force_login(steve)
     response = client.get(version_url(draft))
     data = admin_form_data(response)
@@ -321,7 +296,7 @@ def test_it_keeps_a_threshold_edit_in_the_drafts_stage_rules(client, steve, draf
 @pytest.mark.parametrize("who", ["carol", "alice"])
 def test_it_sends_consultants_and_firms_to_the_admin_login(
     client, who, request, version
-):  # noqa: ANN001
+):
     client.force_login(request.getfixturevalue(who))
     for url in [VERSIONS, version_url(version), QUESTIONS]:
         response = client.get(url)
@@ -331,7 +306,7 @@ def test_it_sends_consultants_and_firms_to_the_admin_login(
 
 def test_it_refuses_the_question_bank_to_a_consultant_with_admin_access(
     client, carol, version, draft
-):  # noqa: ANN001
+):
     carol.is_staff = True
     carol.save()
     client.force_login(carol)

@@ -73,7 +73,9 @@ def test_the_wizard_page_query_count_does_not_grow_with_data(client, alice, cont
     assert before <= 6
 
 
-def test_the_result_page_query_count_does_not_grow_with_data(client, alice, submitted, content):
+def test_the_result_page_query_count_does_not_grow_with_data(
+    client, alice, submitted, content
+):
     client.force_login(alice)
     url = reverse("diagnostics:result", args=[submitted.pk])
     client.get(url)
@@ -101,7 +103,9 @@ def _past_results(company, template, count: int) -> None:
 @pytest.mark.parametrize(
     "name", ["diagnostics:review", "diagnostics:history", "accounts:home"]
 )
-def test_other_firm_pages_keep_a_fixed_query_count(client, alice, submitted, content, name):
+def test_other_firm_pages_keep_a_fixed_query_count(
+    client, alice, submitted, content, name
+):
     draft = diagnostic_start(company=alice.company, user=alice)
     answer_all(draft, content, alice)
     client.force_login(alice)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Any
 
 import openpyxl
 import pytest
@@ -18,6 +17,7 @@ from tablib import Dataset
 
 from programs.models import Institution, Program
 from programs.resources import PROGRAM_COLUMNS, ProgramResource
+from tests.conftest import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -42,31 +42,6 @@ def gateway(version) -> Program:
 
 def change_url(program: Program) -> str:
     return reverse("admin:programs_program_change", args=[program.pk])
-
-
-def admin_form_data(response) -> dict[str, Any]:
-    """The POST data of a rendered admin change form, as the browser would send it."""
-    data: dict[str, Any] = {}
-
-    def add(form) -> None:
-        for bound in form:
-            value = bound.value()
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(getattr(v, "code", v)) for v in value]
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 def new_row(**changes: str) -> dict[str, str]:
