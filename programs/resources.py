@@ -15,7 +15,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 from import_export import fields, resources, widgets
 from import_export.results import Error, Result
@@ -156,7 +158,7 @@ class StrictBooleanWidget(widgets.BooleanWidget):
 class ChoiceWidget(widgets.CharWidget):
     """One code out of a fixed list; a blank cell is left to the model's validation."""
 
-    def __init__(self, choices: Iterable[str], *, what: str) -> None:
+    def __init__(self, choices: Iterable[str], *, what: str | Promise) -> None:
         super().__init__()
         self.choices = list(choices)
         self.what = what
@@ -175,7 +177,7 @@ class ChoiceListWidget(widgets.Widget):
     """A comma-separated list of codes, each out of a fixed list; blank is []."""
 
     def __init__(
-        self, choices: Iterable[str], *, what: str, upper: bool = False
+        self, choices: Iterable[str], *, what: str | Promise, upper: bool = False
     ) -> None:
         super().__init__()
         self.choices = list(choices)
@@ -406,12 +408,14 @@ class ProgramResource(CatalogResource):
     description_ko = _textual("description_ko")
     description_en = _textual("description_en")
     support_type = _field(
-        "support_type", ChoiceWidget(SupportType.values, what="support type")
+        "support_type",
+        ChoiceWidget(SupportType.values, what=gettext_lazy("support type")),
     )
     bottlenecks = _field(
         "bottlenecks",
         ChoiceListWidget(
-            [b for b in Bottleneck.values if b != Bottleneck.NONE], what="bottleneck"
+            [b for b in Bottleneck.values if b != Bottleneck.NONE],
+            what=gettext_lazy("bottleneck"),
         ),
     )
     stage_min = _whole("stage_min")
@@ -421,13 +425,18 @@ class ProgramResource(CatalogResource):
     max_employees = _whole("max_employees")
     max_revenue_krw = _whole("max_revenue_krw")
     industries = _field(
-        "industries", ChoiceListWidget(Industry.values, what="industry", upper=True)
+        "industries",
+        ChoiceListWidget(Industry.values, what=gettext_lazy("industry"), upper=True),
     )
     target_markets = _field(
         "target_markets",
-        ChoiceListWidget(list(countries.countries), what="country", upper=True),
+        ChoiceListWidget(
+            list(countries.countries), what=gettext_lazy("country"), upper=True
+        ),
     )
-    regions = _field("regions", ChoiceListWidget(Region.values, what="region"))
+    regions = _field(
+        "regions", ChoiceListWidget(Region.values, what=gettext_lazy("region"))
+    )
     fee_min_krw = _whole("fee_min_krw")
     fee_max_krw = _whole("fee_max_krw")
     capacity = _whole("capacity")

@@ -230,7 +230,7 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     assert 1 <= diagnostic.stage <= STEP_COUNT
     rule = StageRule.objects.get(version=diagnostic.version, stage=diagnostic.stage)
     stage_card = page.get_by_role("region", name=f"Stage {diagnostic.stage}")
-    expect(stage_card).to_contain_text(f"Stage {diagnostic.stage} / 9")
+    expect(stage_card).to_contain_text(f"Stage {diagnostic.stage} of 9")
     expect(page.get_by_test_id("stage-name")).to_have_text(rule.name_en)
     expect(
         page.get_by_role("list", name="The nine stages").get_by_role("listitem")
