@@ -8,6 +8,7 @@ run: setup
 
 test: setup-test
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/python -m pytest -p no:cacheprovider
 
 setup:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Company, User
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
+from diagnostics.questionnaire import questionnaire_content
 
 # A company's history page lists at most this many diagnostics (years of re-takes).
 HISTORY_LIMIT = 50
@@ -39,10 +40,12 @@ def diagnostics_overview(*, company: Company) -> dict[str, Any]:
         company=company, status=DiagnosticStatus.DRAFT
     ).first()
     answered = Answer.objects.filter(diagnostic=draft).count() if draft else 0
+    question_count = len(questionnaire_content(draft.version).questions) if draft else 0
     submitted = list(submitted_diagnostics(company)[:HISTORY_LIMIT])
     return {
         "draft": draft,
         "draft_answered": answered,
+        "draft_question_count": question_count,
         "submitted": submitted,
         "latest": submitted[0] if submitted else None,
     }

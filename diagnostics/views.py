@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -76,32 +77,17 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
 
     if request.method == "POST":
         form = StepForm(request.POST, questions=questions, options=content.options)
-        if form.is_valid():
-            try:
-                diagnostic = services.diagnostic_save_answers(
-                    diagnostic=diagnostic,
-                    user=request.user,  # type: ignore[arg-type]
-                    step=step,
-                    values=form.answer_values(),
-                    base_revision=form.cleaned_data["revision"],
-                )
-            except services.StaleDraft as stale:
-                messages.error(
-                    request,
-                    _(
-                        "These answers were changed in another window or on another "
-                        "device after you opened this page (%(codes)s). The newer answers "
-                        "are shown below; check them and save again."
-                    )
-                    % {"codes": ", ".join(stale.question_codes)},
-                )
-                return redirect("diagnostics:step", pk=pk, step=step)
-            except services.DiagnosticLocked:
-                return redirect("diagnostics:result", pk=pk)
-            return _after_save(request, diagnostic, step, content.step_count)
-        messages.error(
-            request, _("Some answers need your attention. Nothing was saved.")
-        )
+        try:
+            saved, problem = _save_step(request, diagnostic, step, form)
+        except services.DiagnosticLocked:
+            return redirect("diagnostics:result", pk=pk)
+        if _is_autosave(request):
+            return _autosave_response(request, saved, problem, len(content.questions))
+        if saved is not None:
+            return _after_save(request, saved, step, content.step_count)
+        messages.error(request, problem)
+        if form.is_valid():  # the page was stale: show the newer answers
+            return redirect("diagnostics:step", pk=pk, step=step)
     else:
         form = StepForm(
             initial=step_initial(questions, answers, diagnostic.revision),
@@ -122,9 +108,52 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         "steps": range(1, content.step_count + 1),
         "answered": len(answers),
         "question_count": len(content.questions),
-        "progress_percent": round(len(answers) * 100 / max(len(content.questions), 1)),
     }
     return render(request, "diagnostics/step.html", context)
+
+
+def _is_autosave(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.POST.get("nav") == "autosave"
+    )
+
+
+def _save_step(
+    request: HttpRequest, diagnostic: Diagnostic, step: int, form: StepForm
+) -> tuple[Diagnostic | None, str]:
+    """Save the page's answers; returns the saved draft, or None and the reason."""
+    if not form.is_valid():
+        return None, _("Some answers need your attention. Nothing was saved.")
+    try:
+        saved = services.diagnostic_save_answers(
+            diagnostic=diagnostic,
+            user=request.user,  # type: ignore[arg-type]
+            step=step,
+            values=form.answer_values(),
+            base_revision=form.cleaned_data["revision"],
+        )
+    except services.StaleDraft as stale:
+        return None, _(
+            "These answers were changed in another window or on another device after "
+            "you opened this page (%(codes)s). The newer answers are shown below; check "
+            "them and save again."
+        ) % {"codes": ", ".join(stale.question_codes)}
+    return saved, ""
+
+
+def _autosave_response(
+    request: HttpRequest, saved: Diagnostic | None, problem: str, question_count: int
+) -> HttpResponse:
+    """The htmx reply to a change on the page: a status line and the new revision."""
+    context: dict[str, object] = {"problem": problem, "saved": saved}
+    if saved is not None:
+        context.update(
+            answered=Answer.objects.filter(diagnostic=saved).count(),
+            question_count=question_count,
+            saved_at=timezone.localtime(saved.updated_at),
+        )
+    return render(request, "diagnostics/_autosave.html", context)
 
 
 def _after_save(

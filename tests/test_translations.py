@@ -23,7 +23,9 @@ def test_every_ui_string_has_a_korean_translation():
     for block in _entries()[1:]:  # the first entry is the header
         if block.lstrip().startswith("#~"):
             continue  # obsolete entries
-        if "#, fuzzy" in block or re.search(r'msgstr(\[0\])? ""\n?$', block.strip() + "\n"):
+        if "#, fuzzy" in block or re.search(
+            r'msgstr(\[0\])? ""\n?$', block.strip() + "\n"
+        ):
             untranslated.append(block.splitlines()[-2:])
     assert not untranslated
 

@@ -300,3 +300,34 @@ def test_the_method_page_is_generated_from_the_published_version(client, content
         assert str(rule.min_score) in page
     for question in content.questions:
         assert escape(question.text_en) in page
+
+
+def test_autosave_saves_the_page_and_returns_the_new_revision(
+    client, alice, draft, content
+):
+    client.force_login(alice)
+    url = reverse("diagnostics:step", args=[draft.pk, 1])
+    data = {**_step_data(content, 1), "nav": "autosave"}
+    response = client.post(url, data, headers={"hx-request": "true"})
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    page = response.content.decode()
+    assert f'name="revision" value="{draft.revision}"' in page
+    assert 'hx-swap-oob="true"' in page
+    assert Answer.objects.filter(diagnostic=draft).count() == 5
+
+
+def test_autosave_of_a_bad_value_saves_nothing_and_says_why(
+    client, alice, draft, content
+):
+    client.force_login(alice)
+    data = {**_step_data(content, 1), "nav": "autosave"}
+    question = content.areas[0].questions[0]
+    data[f"q_{question.code}"] = "999999"
+    response = client.post(
+        reverse("diagnostics:step", args=[draft.pk, 1]),
+        data,
+        headers={"hx-request": "true"},
+    )
+    assert "text-danger" in response.content.decode()
+    assert not Answer.objects.filter(diagnostic=draft).exists()
