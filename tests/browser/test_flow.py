@@ -218,6 +218,11 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     expect_step(page, SAVED_STEPS + 1)
     autosaved = answer_step(page)
     expect(page.locator("#autosave-status")).to_contain_text("Saved")
+    # Changes made in quick succession are queued; the count shows the last one landed.
+    answered_now = sum(map(len, answers.values())) + len(autosaved)
+    expect(page.locator("#wizard-progress")).to_contain_text(
+        f"{answered_now} of 45 questions answered"
+    )
     context.close()
     context = new_context(chromium, phone=True)
     page = context.new_page()
