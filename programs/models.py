@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -105,7 +106,7 @@ class Program(BilingualMixin, TimeStampedModel):
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     how_to_apply_ko = models.TextField(_("how to apply (Korean)"), blank=True)
     how_to_apply_en = models.TextField(_("how to apply (English)"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("program", "active"), default=True)
 
     history = HistoricalRecords()
 
