@@ -8,13 +8,18 @@ from django.utils.translation import gettext_lazy as _
 _WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 
+def business_number_check_digit(first_nine: str) -> str:
+    """The tenth digit that makes `first_nine` a valid registration number."""
+    digits = [int(ch) for ch in first_nine]
+    total = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=True))
+    total += (digits[8] * 5) // 10
+    return str((10 - total % 10) % 10)
+
+
 def business_number_is_valid(number: str) -> bool:
     if len(number) != 10 or not number.isdigit():
         return False
-    digits = [int(ch) for ch in number]
-    total = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=False))
-    total += (digits[8] * 5) // 10
-    return (10 - total % 10) % 10 == digits[9]
+    return business_number_check_digit(number[:9]) == number[9]
 
 
 def normalize_business_number(value: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
@@ -51,8 +52,15 @@ def diagnostics_overview(*, company: Company) -> dict[str, Any]:
     }
 
 
-def answers_by_question(diagnostic: Diagnostic) -> dict[int, Answer]:
-    return {
-        answer.question_id: answer
-        for answer in Answer.objects.filter(diagnostic=diagnostic)
-    }
+class AnswerRow(NamedTuple):
+    question_id: int
+    option_id: int | None
+    number_value: Decimal | None
+
+
+def answers_by_question(diagnostic: Diagnostic) -> dict[int, AnswerRow]:
+    """The diagnostic's answers as plain rows: the wizard reads them on every request."""
+    rows = Answer.objects.filter(diagnostic=diagnostic).values_list(
+        "question_id", "option_id", "number_value"
+    )
+    return {row[0]: AnswerRow(*row) for row in rows}

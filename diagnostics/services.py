@@ -26,6 +26,7 @@ from diagnostics.models import (
     VersionStatus,
 )
 from diagnostics.questionnaire import questionnaire_content
+from programs.services import recommendations_store
 
 
 class DiagnosticError(Exception):
@@ -209,8 +210,6 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
         AreaScore(diagnostic=locked, area=content.area_by_code[code], score=value)
         for code, value in result.area_scores.items()
     )
-    from programs.services import recommendations_store
-
     recommendations_store(diagnostic=locked, result=result)
     return locked
 

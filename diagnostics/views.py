@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -21,25 +21,31 @@ from accounts.access import agency_permission_required, company_for, sme_member_
 from accounts.models import User
 from diagnostics import services
 from diagnostics.forms import StepForm, step_initial
-from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
+from diagnostics.models import Answer, Diagnostic
 from diagnostics.presenters import comparison_rows, result_view, stage_line
 from diagnostics.questionnaire import published_version, questionnaire_content
 from diagnostics.selectors import (
     AGENCY_PAGE_SIZE,
     HISTORY_LIMIT,
+    AnswerRow,
     answers_by_question,
     diagnostics_in_scope,
     submitted_diagnostics,
 )
+from programs.models import RecommendationRefresh
+from programs.selectors import recommendations_for
+from programs.services import recommendations_refresh
 
 
-def get_diagnostic_for_user(user: User, pk: int, *, write: bool = False) -> Diagnostic:
-    """The diagnostic if it belongs to the user's company (a draft, for writes); else 404."""
-    company = company_for(user)
-    filters = Q(pk=pk, company=company)
-    if write:
-        filters &= Q(status=DiagnosticStatus.DRAFT)
-    diagnostic = Diagnostic.objects.select_related("version").filter(filters).first()
+def get_diagnostic_for_user(user: User, pk: int) -> Diagnostic:
+    """The diagnostic if it belongs to the user's company; else 404."""
+    if user.company_id is None:
+        raise Http404
+    diagnostic = (
+        Diagnostic.objects.select_related("version")
+        .filter(pk=pk, company_id=user.company_id)
+        .first()
+    )
     if diagnostic is None:
         raise Http404
     return diagnostic
@@ -88,28 +94,35 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         messages.error(request, problem)
         if form.is_valid():  # the page was stale: show the newer answers
             return redirect("diagnostics:step", pk=pk, step=step)
+        revision, questions_key = form["revision"].value(), None
     else:
-        form = StepForm(
-            initial=step_initial(questions, answers, diagnostic.revision),
-            questions=questions,
-            options=content.options,
+        initial = step_initial(questions, answers, diagnostic.revision)
+        form = SimpleLazyObject(
+            lambda: StepForm(
+                initial=initial, questions=questions, options=content.options
+            )
         )
+        revision = diagnostic.revision
+        # A blank or answered page looks the same for every firm with those answers.
+        questions_key = f"{diagnostic.version_id}:{step}:{_answers_signature(initial)}"
     context = {
-        "diagnostic": diagnostic,
         "area_name": area_content.area.localized("name"),
         "area_description": area_content.area.localized("description"),
-        "form": form,
-        "fields": [
-            (question, bound, question.localized("help"))
-            for question, bound in form.fields_for()
-        ],
+        "rows": SimpleLazyObject(lambda: form.rows(content.options)),
+        "questions_key": questions_key,
         "step": step,
+        "revision": revision,
         "step_count": content.step_count,
         "steps": range(1, content.step_count + 1),
         "answered": len(answers),
         "question_count": len(content.questions),
     }
     return render(request, "diagnostics/step.html", context)
+
+
+def _answers_signature(initial: dict[str, object]) -> str:
+    answers = sorted((k, v) for k, v in initial.items() if k.startswith("q_"))
+    return ";".join(f"{name}={value}" for name, value in answers)
 
 
 def _is_autosave(request: HttpRequest) -> bool:
@@ -215,7 +228,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _answer_label(content, answer: Answer | None) -> str | None:
+def _answer_label(content, answer: AnswerRow | None) -> str | None:
     if answer is None:
         return None
     if answer.option_id is not None:
@@ -258,12 +271,12 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     if not diagnostic.is_submitted:
         return redirect(diagnostic.get_absolute_url())
     content = questionnaire_content(diagnostic.version)
-    from programs.selectors import recommendations_for
-
+    # Lazy: the page body is a cached fragment keyed on the frozen result, so on a
+    # cache hit neither the wording nor the recommendations query is needed.
     context = {
         "diagnostic": diagnostic,
-        "view": result_view(content, diagnostic),
-        "recommendations": recommendations_for(diagnostic),
+        "view": SimpleLazyObject(lambda: result_view(content, diagnostic)),
+        "recommendations": SimpleLazyObject(lambda: recommendations_for(diagnostic)),
     }
     return render(request, "diagnostics/result.html", context)
 
@@ -420,9 +433,6 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for question in content.questions
     ]
-    from programs.models import RecommendationRefresh
-    from programs.selectors import recommendations_for
-
     recommendations = recommendations_for(diagnostic, include_near_misses=True)
     return render(
         request,
@@ -449,8 +459,6 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def agency_refresh_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     """Re-compute a diagnostic's recommendations against today's catalog; audited."""
     diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
-    from programs.services import recommendations_refresh
-
     reason = request.POST.get("reason", "").strip()[:500]
     recommendations_refresh(diagnostic=diagnostic, user=request.user, reason=reason)  # type: ignore[arg-type]
     messages.success(

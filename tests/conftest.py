@@ -7,27 +7,17 @@ Steve is agency staff. A firm's member sees only that firm's data.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 from accounts.models import Role
-from diagnostics.models import (
-    Diagnostic,
-    QuestionKind,
-    QuestionnaireVersion,
-    VersionStatus,
-)
+from diagnostics.demo import best, diagnostic_fill, worst
+from diagnostics.models import Diagnostic, QuestionnaireVersion, VersionStatus
 from diagnostics.questionnaire import QuestionnaireContent, questionnaire_content
-from diagnostics.services import (
-    AnswerValue,
-    diagnostic_save_answers,
-    questionnaire_import,
-)
+from diagnostics.services import questionnaire_import
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
 
 QUESTIONNAIRE_FILE = (
@@ -53,6 +43,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real question bank and catalog once; each test rolls back on top."""
     with django_db_blocker.unblock():
         load_content()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fragment_cache():
+    """Cached page fragments never leak from one test into the next."""
+    caches["fragments"].clear()
 
 
 @pytest.fixture
@@ -110,46 +106,11 @@ def password() -> str:
     return PASSWORD
 
 
-Chooser = Callable[[object, list], AnswerValue]
-
-
-def best(question, options) -> AnswerValue:
-    option = max(options, key=lambda o: (o.points, o.order))
-    return _value_for(question, option)
-
-
-def worst(question, options) -> AnswerValue:
-    option = min(options, key=lambda o: (o.points, -o.order))
-    return _value_for(question, option)
-
-
-def _value_for(question, option) -> AnswerValue:
-    if question.kind == QuestionKind.NUMBER:
-        low = option.band_min if option.band_min is not None else question.number_min
-        return AnswerValue(number=Decimal(low or 0))
-    return AnswerValue(option_id=option.pk)
-
-
-def answer_all(
-    diagnostic: Diagnostic, content: QuestionnaireContent, user, choose=best
-) -> Diagnostic:
+def answer_all(diagnostic, content, user, choose=best) -> Diagnostic:
     """Answer every question through the service, page by page."""
-    for step, area_content in enumerate(content.areas, start=1):
-        values = {
-            q.pk: choose(q, list(content.options[q.pk])) for q in area_content.questions
-        }
-        diagnostic = diagnostic_save_answers(
-            diagnostic=diagnostic,
-            user=user,
-            step=step,
-            values=values,
-            base_revision=diagnostic.revision,
-        )
-    return diagnostic
-
-
-def require_services() -> bool:
-    return os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+    return diagnostic_fill(
+        diagnostic=diagnostic, content=content, user=user, choose=choose
+    )
 
 
 def admin_form_data(response) -> dict[str, Any]:
@@ -175,3 +136,6 @@ def admin_form_data(response) -> dict[str, Any]:
         for form in inline.formset.forms:
             add(form)
     return data
+
+
+__all__ = ["answer_all", "admin_form_data", "best", "worst", "load_content"]

@@ -6,18 +6,10 @@ import factory
 
 from accounts.models import Company, Role, User
 from accounts.services import user_assign_role
+from accounts.validators import business_number_check_digit
 
 # Valid business registration numbers (NTS check digit), handed out in turn.
 _BASES = [f"{n:09d}" for n in range(101_810_000, 101_820_000)]
-
-
-def _check_digit(base: str) -> str:
-    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
-    digits = [int(ch) for ch in base]
-    total = (
-        sum(d * w for d, w in zip(digits, weights, strict=True)) + digits[8] * 5 // 10
-    )
-    return str((10 - total % 10) % 10)
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -26,7 +18,9 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 
     name_ko = factory.Sequence(lambda n: f"테스트기업{n}")
     name_en = factory.Sequence(lambda n: f"Test Company {n}")
-    business_number = factory.Sequence(lambda n: _BASES[n] + _check_digit(_BASES[n]))
+    business_number = factory.Sequence(
+        lambda n: _BASES[n] + business_number_check_digit(_BASES[n])
+    )
     region = "seoul"
     industry = "C"
     employees = 30

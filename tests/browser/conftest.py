@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import require_services
+from django.conf import settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +31,7 @@ def chromium(allow_async_unsafe: None) -> Iterator[object]:
     """A launched Chromium browser; skips (or fails, with REQUIRE_SERVICES=1) without one."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if require_services():
+        if settings.REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
