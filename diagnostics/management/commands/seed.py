@@ -6,6 +6,8 @@ Safe to run again: each part loads only when it is not there yet.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,15 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import Company, Role, User
 from accounts.services import user_assign_role
-from diagnostics.models import QuestionnaireVersion
-from diagnostics.services import questionnaire_import
+from diagnostics.demo import Chooser, answer_value, diagnostic_fill
+from diagnostics.models import Diagnostic, Option, Question, QuestionnaireVersion
+from diagnostics.questionnaire import questionnaire_content
+from diagnostics.services import (
+    AnswerValue,
+    diagnostic_start,
+    diagnostic_submit,
+    questionnaire_import,
+)
 from programs.models import Program
 from programs.services import catalog_import
 
@@ -24,6 +33,22 @@ QUESTIONNAIRE_FILE = (
 )
 CATALOG_FILE = settings.BASE_DIR / "programs" / "content" / "catalog.json"
 DEMO_PASSWORD = "exportready-demo"
+
+
+def _firm_answers(facts: set[str], lift: int) -> Chooser:
+    """Answers of a firm that holds exactly `facts`; `lift` picks better other options."""
+
+    def choose(question: Question, options: Sequence[Option]) -> AnswerValue:
+        ranked = sorted(options, key=lambda o: (o.points, o.order))
+        granting = [o for o in ranked if o.sets_fact and o.sets_fact.code in facts]
+        if granting:
+            return answer_value(question, granting[-1])
+        allowed = [o for o in ranked if o.sets_fact is None]
+        return answer_value(
+            question, allowed[min(len(allowed) - 1, len(allowed) // 2 + lift)]
+        )
+
+    return choose
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -84,4 +109,28 @@ class Command(BaseCommand):
                 user.region = "gyeonggi"
                 user.save(update_fields=["region"])
             user_assign_role(user=user, role=role)
+        self._demo_results(company, User.objects.get(email="sme@example.com"))
         self.stdout.write(f"Demo accounts ready (password: {DEMO_PASSWORD}).")
+
+    def _demo_results(self, company: Company, member: User) -> None:
+        """Two results a year apart, so the demo firm has a result and a history."""
+        if Diagnostic.objects.filter(company=company).exists():
+            return
+        content = questionnaire_content(
+            QuestionnaireVersion.objects.get(status="published")
+        )
+        last_year = _firm_answers({"export_intent", "export_plan"}, lift=0)
+        this_year = _firm_answers(
+            {"export_intent", "export_plan", "has_exported", "repeat_exports"}, lift=1
+        )
+        for years_ago, choose in ((1, last_year), (0, this_year)):
+            draft = diagnostic_start(company=company, user=member)
+            diagnostic_fill(
+                diagnostic=draft, content=content, user=member, choose=choose
+            )
+            submitted = diagnostic_submit(diagnostic=draft, user=member)
+            if years_ago:
+                Diagnostic.objects.filter(pk=submitted.pk).update(
+                    submitted_at=submitted.submitted_at
+                    - timedelta(days=365 * years_ago)
+                )
