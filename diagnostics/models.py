@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,43 @@ class BilingualMixin:
         if get_language() == "en" and english:
             return english
         return getattr(self, f"{field}_ko")
+
+
+class PublishedVersionLocked(Exception):
+    """Content of a published or retired questionnaire version cannot change."""
+
+
+class VersionContentMixin:
+    """Refuses writes to the content of a version that is no longer a draft.
+
+    Past results keep pointing at their version's rows; this keeps those rows as they
+    were scored, whatever path (admin, shell, code) tries to change them.
+    """
+
+    def _owning_version_id(self) -> int | None:
+        return self.version_id  # type: ignore[attr-defined, no-any-return]
+
+    def _check_editable(self) -> None:
+        version_id = self._owning_version_id()
+        if version_id is None:
+            return
+        status = (
+            QuestionnaireVersion.objects.filter(pk=version_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status not in (None, VersionStatus.DRAFT):
+            raise PublishedVersionLocked(
+                f"Questionnaire version {version_id} is {status}; copy it to a draft."
+            )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._check_editable()
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_editable()
+        return super().delete(*args, **kwargs)  # type: ignore[misc]
 
 
 class VersionStatus(models.TextChoices):
@@ -89,7 +128,7 @@ class QuestionnaireVersion(TimeStampedModel):
         return self.status == VersionStatus.DRAFT
 
 
-class Fact(BilingualMixin, models.Model):
+class Fact(VersionContentMixin, BilingualMixin, models.Model):
     """A gating fact an answer can establish, such as "has exported before"."""
 
     version = models.ForeignKey(
@@ -113,7 +152,7 @@ class Fact(BilingualMixin, models.Model):
         return self.code
 
 
-class Area(BilingualMixin, models.Model):
+class Area(VersionContentMixin, BilingualMixin, models.Model):
     version = models.ForeignKey(
         QuestionnaireVersion, related_name="areas", on_delete=models.CASCADE
     )
@@ -141,7 +180,7 @@ class Area(BilingualMixin, models.Model):
         return f"{self.order}. {self.name_ko}"
 
 
-class Question(BilingualMixin, models.Model):
+class Question(VersionContentMixin, BilingualMixin, models.Model):
     version = models.ForeignKey(
         QuestionnaireVersion, related_name="questions", on_delete=models.CASCADE
     )
@@ -190,7 +229,7 @@ class Question(BilingualMixin, models.Model):
         return f"{self.code}: {self.text_ko[:60]}"
 
 
-class Option(BilingualMixin, models.Model):
+class Option(VersionContentMixin, BilingualMixin, models.Model):
     """An answer choice; for a number question, the band of values it covers."""
 
     question = models.ForeignKey(
@@ -236,8 +275,17 @@ class Option(BilingualMixin, models.Model):
     def __str__(self) -> str:
         return self.label_ko
 
+    def _owning_version_id(self) -> int | None:
+        if self.question_id is None:
+            return None
+        return (
+            Question.objects.filter(pk=self.question_id)
+            .values_list("version_id", flat=True)
+            .first()
+        )
 
-class StageRule(BilingualMixin, models.Model):
+
+class StageRule(VersionContentMixin, BilingualMixin, models.Model):
     """What a firm needs to reach one stage: a total score and gating facts.
 
     Stages are cumulative: a firm at stage N meets the rules of every stage up to N.

@@ -1,0 +1,114 @@
+"""Diagnostic and question-bank services, called directly (no views, no permissions)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from diagnostics.models import (
+    Answer,
+    Diagnostic,
+    Option,
+    PublishedVersionLocked,
+    QuestionKind,
+    VersionStatus,
+)
+from diagnostics.services import (
+    AnswerValue,
+    IncompleteDiagnostic,
+    StaleDraft,
+    diagnostic_save_answers,
+    diagnostic_start,
+    diagnostic_submit,
+    questionnaire_copy_to_draft,
+)
+from tests.conftest import answer_all, best
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_published_question_cannot_be_changed_or_deleted(content):
+    question = content.questions[0]
+    question.text_en = "Changed after publication"
+    with pytest.raises(PublishedVersionLocked):
+        question.save()
+    with pytest.raises(PublishedVersionLocked):
+        Option.objects.filter(question=question).first().delete()
+
+
+def test_a_draft_copy_can_be_edited(version):
+    draft = questionnaire_copy_to_draft(version=version)
+    assert draft.status == VersionStatus.DRAFT
+    question = draft.questions.order_by("order").first()
+    question.text_en = "Edited in the draft"
+    question.save()
+    assert draft.questions.filter(text_en="Edited in the draft").exists()
+    assert not version.questions.filter(text_en="Edited in the draft").exists()
+
+
+def test_saving_answers_bumps_the_revision_and_records_it_on_each_answer(alice, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    question = content.areas[0].questions[0]
+    value = best(question, content.options[question.pk])
+    saved = diagnostic_save_answers(
+        diagnostic=draft, user=alice, step=1, values={question.pk: value}, base_revision=0
+    )
+    assert saved.revision == 1
+    answer = Answer.objects.get(diagnostic=draft, question=question)
+    assert (answer.revision, answer.answered_by) == (1, alice)
+
+
+def test_a_stale_page_names_the_questions_changed_since(alice, anna, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    question = next(q for q in content.questions if q.kind != QuestionKind.NUMBER)
+    first, second = content.options[question.pk][:2]
+    diagnostic_save_answers(
+        diagnostic=draft,
+        user=alice,
+        step=1,
+        values={question.pk: AnswerValue(option_id=first.pk)},
+        base_revision=0,
+    )
+    with pytest.raises(StaleDraft) as stale:
+        diagnostic_save_answers(
+            diagnostic=draft,
+            user=anna,
+            step=1,
+            values={question.pk: AnswerValue(option_id=second.pk)},
+            base_revision=0,
+        )
+    assert stale.value.question_codes == [question.code]
+
+
+def test_clearing_a_number_deletes_the_answer(alice, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    question = next(q for q in content.questions if q.kind == QuestionKind.NUMBER)
+    saved = diagnostic_save_answers(
+        diagnostic=draft,
+        user=alice,
+        step=1,
+        values={question.pk: AnswerValue(number=Decimal(1))},
+        base_revision=0,
+    )
+    diagnostic_save_answers(
+        diagnostic=saved, user=alice, step=1, values={question.pk: None}, base_revision=1
+    )
+    assert not Answer.objects.filter(diagnostic=draft).exists()
+
+
+def test_submit_refuses_an_incomplete_draft_and_names_what_is_missing(alice, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    with pytest.raises(IncompleteDiagnostic) as incomplete:
+        diagnostic_submit(diagnostic=draft, user=alice)
+    assert len(incomplete.value.question_codes) == len(content.questions)
+
+
+def test_submit_freezes_the_result_with_its_version(alice, content, version):
+    draft = answer_all(diagnostic_start(company=alice.company, user=alice), content, alice)
+    submitted = diagnostic_submit(diagnostic=draft, user=alice)
+    again = diagnostic_submit(diagnostic=submitted, user=alice)
+    assert again.submitted_at == submitted.submitted_at
+    assert submitted.version == version
+    assert submitted.result["stage"] == submitted.stage == 9
+    assert Diagnostic.objects.filter(company=alice.company).count() == 1
