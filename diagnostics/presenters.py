@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diagnostics.models import Diagnostic
@@ -153,7 +154,12 @@ def result_view(
         "strongest": content.area_by_code[result["strongest_area"]].localized("name"),
         "weakest": content.area_by_code[result["weakest_area"]].localized("name"),
         "reasons": [reason_text(content, item) for item in result["reasons"]],
-        "capped_by": [reason_text(content, item) for item in result["capped_by"]],
+        # The next stage's missing gates are already among the reasons.
+        "capped_by": [
+            reason_text(content, item)
+            for item in result["capped_by"]
+            if item not in result["reasons"]
+        ],
         "next_plan": next_plan,
     }
 
@@ -165,6 +171,7 @@ class Point:
     stage: int
     label: str
     pk: int
+    anchor: str  # SVG text-anchor of the date, so the end labels stay inside the chart
 
 
 def stage_line(diagnostics: list[Diagnostic]) -> dict[str, Any]:
@@ -180,8 +187,9 @@ def stage_line(diagnostics: list[Diagnostic]) -> dict[str, Any]:
             else LINE_CHART_WIDTH / 2,
             y=LINE_CHART_PADDING + plot_h * (9 - (d.stage or 1)) / 8,
             stage=d.stage or 1,
-            label=f"{d.submitted_at:%Y-%m-%d}",
+            label=f"{timezone.localtime(d.submitted_at):%Y-%m-%d}",
             pk=d.pk,
+            anchor=_label_anchor(index, len(ordered)),
         )
         for index, d in enumerate(ordered)
     ]
@@ -198,6 +206,12 @@ def stage_line(diagnostics: list[Diagnostic]) -> dict[str, Any]:
         "left": LINE_CHART_PADDING,
         "right": LINE_CHART_WIDTH - LINE_CHART_PADDING,
     }
+
+
+def _label_anchor(index: int, count: int) -> str:
+    if count == 1:
+        return "middle"
+    return {0: "start", count - 1: "end"}.get(index, "middle")
 
 
 def comparison_rows(

@@ -47,12 +47,18 @@ def test_a_draft_copy_can_be_edited(version):
     assert not version.questions.filter(text_en="Edited in the draft").exists()
 
 
-def test_saving_answers_bumps_the_revision_and_records_it_on_each_answer(alice, content):
+def test_saving_answers_bumps_the_revision_and_records_it_on_each_answer(
+    alice, content
+):
     draft = diagnostic_start(company=alice.company, user=alice)
     question = content.areas[0].questions[0]
     value = best(question, content.options[question.pk])
     saved = diagnostic_save_answers(
-        diagnostic=draft, user=alice, step=1, values={question.pk: value}, base_revision=0
+        diagnostic=draft,
+        user=alice,
+        step=1,
+        values={question.pk: value},
+        base_revision=0,
     )
     assert saved.revision == 1
     answer = Answer.objects.get(diagnostic=draft, question=question)
@@ -92,7 +98,11 @@ def test_clearing_a_number_deletes_the_answer(alice, content):
         base_revision=0,
     )
     diagnostic_save_answers(
-        diagnostic=saved, user=alice, step=1, values={question.pk: None}, base_revision=1
+        diagnostic=saved,
+        user=alice,
+        step=1,
+        values={question.pk: None},
+        base_revision=1,
     )
     assert not Answer.objects.filter(diagnostic=draft).exists()
 
@@ -105,7 +115,9 @@ def test_submit_refuses_an_incomplete_draft_and_names_what_is_missing(alice, con
 
 
 def test_submit_freezes_the_result_with_its_version(alice, content, version):
-    draft = answer_all(diagnostic_start(company=alice.company, user=alice), content, alice)
+    draft = answer_all(
+        diagnostic_start(company=alice.company, user=alice), content, alice
+    )
     submitted = diagnostic_submit(diagnostic=draft, user=alice)
     again = diagnostic_submit(diagnostic=submitted, user=alice)
     assert again.submitted_at == submitted.submitted_at

@@ -9,7 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from diagnostics.demo import answer_value
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus, QuestionKind
+from diagnostics.presenters import result_view
 from diagnostics.services import diagnostic_start, diagnostic_submit
 from tests.conftest import answer_all, best, worst
 
@@ -331,3 +333,16 @@ def test_autosave_of_a_bad_value_saves_nothing_and_says_why(
     )
     assert "text-danger" in response.content.decode()
     assert not Answer.objects.filter(diagnostic=draft).exists()
+
+
+def test_the_result_lists_each_reason_once(client, alice, draft, content):
+    def high_score_without_gates(question, options):
+        plain = [o for o in options if o.sets_fact_id is None]
+        return answer_value(question, max(plain, key=lambda o: o.points))
+
+    answer_all(draft, content, alice, choose=high_score_without_gates)
+    submitted = diagnostic_submit(diagnostic=draft, user=alice)
+    assert submitted.result["capped_by"], "a high score without facts is held back"
+    view = result_view(content, submitted)
+    sentences = view["reasons"] + view["capped_by"]
+    assert len(sentences) == len(set(sentences))
