@@ -403,6 +403,10 @@ class Diagnostic(TimeStampedModel):
                 name="diag_company_status",
             ),
             models.Index(fields=["status", "stage"], name="diag_status_stage"),
+            # The agency list: submitted diagnostics, newest first.
+            models.Index(
+                fields=["status", "-submitted_at"], name="diag_status_submitted"
+            ),
         ]
 
     def __str__(self) -> str:

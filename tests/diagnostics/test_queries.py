@@ -150,3 +150,33 @@ def test_a_refresh_retires_the_cached_result_page(client, alice, carol, submitte
     recommendations_refresh(diagnostic=submitted, user=carol, reason="catalog closed")
     page = client.get(url).content.decode()
     assert "No program recommendations are available" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "name"),
+    [
+        ("alice", "accounts:company"),
+        ("alice", "accounts:team"),
+        ("alice", "diagnostics:compare"),
+        ("carol", "diagnostics:agency_list"),
+        ("carol", "diagnostics:agency_detail"),
+        ("steve", "accounts:home"),
+        (None, "landing"),
+        (None, "accounts:login"),
+        (None, "accounts:signup"),
+    ],
+)
+def test_every_other_page_keeps_a_fixed_query_count(
+    client, submitted, content, who, name, request
+):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    args = [submitted.pk] if name == "diagnostics:agency_detail" else []
+    url = reverse(name, args=args)
+    if name == "diagnostics:compare":
+        url += f"?a={submitted.pk}&b={submitted.pk}"
+    client.get(url)
+    before = _count(client, url)
+    _more_firms_with_results(content, 3)
+    _past_results(submitted.company, submitted, 3)
+    assert _count(client, url) == before
