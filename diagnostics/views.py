@@ -6,6 +6,8 @@ owns the diagnostic; everyone else gets a 404.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +25,12 @@ from diagnostics import services
 from diagnostics.forms import StepForm, step_initial
 from diagnostics.models import Answer, Diagnostic
 from diagnostics.presenters import comparison_rows, result_view, stage_line
-from diagnostics.questionnaire import published_version, questionnaire_content
+from diagnostics.questionnaire import (
+    AreaContent,
+    QuestionnaireContent,
+    published_version,
+    questionnaire_content,
+)
 from diagnostics.selectors import (
     AGENCY_PAGE_SIZE,
     HISTORY_LIMIT,
@@ -228,7 +235,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _answer_label(content, answer: AnswerRow | None) -> str | None:
+def _answer_label(
+    content: QuestionnaireContent, answer: AnswerRow | None
+) -> str | None:
     if answer is None:
         return None
     if answer.option_id is not None:
@@ -353,7 +362,9 @@ def method(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _method_area(content, area_content, total_weight) -> dict:
+def _method_area(
+    content: QuestionnaireContent, area_content: AreaContent, total_weight: Decimal
+) -> dict[str, object]:
     weight = sum(q.weight for q in area_content.questions)
     rows = []
     for question in area_content.questions:

@@ -267,7 +267,7 @@ def load_fixtures() -> dict[str, Any]:
     }
 
 
-def answer_all(diagnostic, content, user):  # noqa: ANN001, ANN201
+def answer_all(diagnostic, content, user):
     """Answer every question through the services, options drawn with a fixed seed.
 
     With questionnaire v1 the firm lands mid-ladder (stage 4) and weak in every
@@ -277,7 +277,7 @@ def answer_all(diagnostic, content, user):  # noqa: ANN001, ANN201
 
     rng = random.Random(ANSWER_SEED)
 
-    def seeded(question, options):  # noqa: ANN001, ANN202
+    def seeded(question, options):
         ranked = sorted(options, key=lambda o: (o.points, o.order))
         return answer_value(
             question, ranked[min(len(ranked) - 1, int(len(ranked) * rng.random()))]

@@ -1,0 +1,82 @@
+"""Every other page a person sees, in Korean on a phone and in English on a desktop,
+checked with axe-core: a firm's history, comparison, team and profile, the public
+method page, and a consultant's list and firm page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import Role
+from diagnostics.services import diagnostic_start, diagnostic_submit
+from tests.browser.helpers import Axe, new_context, switch_to_english
+from tests.conftest import answer_all, load_content, worst
+from tests.factories import PASSWORD, CompanyFactory, UserFactory
+
+
+def log_in(page: Page, base_url: str, email: str) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.locator("input[name='username']").fill(email)
+    page.locator("input[name='password']").fill(PASSWORD)
+    page.locator("main form [type='submit']").click()
+    expect(page).to_have_url(re.compile(r"/accounts/home/$"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "phone", [True, False], ids=["korean-phone", "english-desktop"]
+)
+def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
+    load_content()  # a transactional test: the database was flushed
+    from diagnostics.questionnaire import published_version, questionnaire_content
+
+    content = questionnaire_content(published_version())
+    company = CompanyFactory(region="seoul")
+    member = UserFactory(
+        email="hana@example.com", company=company, role=Role.SME_MEMBER
+    )
+    UserFactory(email="jisu@example.com", region="seoul", role=Role.CONSULTANT)
+    results = []
+    for choose in (worst, None):
+        draft = diagnostic_start(company=company, user=member)
+        answer_all(draft, content, member, **({"choose": choose} if choose else {}))
+        results.append(diagnostic_submit(diagnostic=draft, user=member))
+
+    axe = Axe()
+    context = new_context(chromium, phone=phone)
+    page = context.new_page()
+    log_in(page, live_server.url, "hana@example.com")
+    if not phone:
+        switch_to_english(page)
+    firm_pages = {
+        "home": "/accounts/home/",
+        "history": "/diagnostic/history/",
+        "compare": f"/diagnostic/compare/?a={results[0].pk}&b={results[1].pk}",
+        "team": "/accounts/team/",
+        "company": "/accounts/company/",
+        "method": "/diagnostic/method/",
+        "result": f"/diagnostic/{results[1].pk}/result/",
+    }
+    for name, path in firm_pages.items():
+        page.goto(live_server.url + path)
+        expect(page.locator("main h1")).to_be_visible()
+        axe.check(page, name)
+    context.close()
+
+    context = new_context(chromium, phone=phone)
+    page = context.new_page()
+    log_in(page, live_server.url, "jisu@example.com")
+    if not phone:
+        switch_to_english(page)
+    for name, path in {
+        "agency home": "/accounts/home/",
+        "agency list": "/diagnostic/agency/",
+        "agency firm": f"/diagnostic/agency/{results[1].pk}/",
+    }.items():
+        page.goto(live_server.url + path)
+        expect(page.locator("main h1")).to_be_visible()
+        axe.check(page, name)
+    context.close()
+    assert not axe.found, "\n".join(axe.found)
