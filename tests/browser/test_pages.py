@@ -80,3 +80,18 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
         axe.check(page, name)
     context.close()
     assert not axe.found, "\n".join(axe.found)
+
+
+@pytest.mark.browser
+def test_the_phone_menu_works_without_javascript(live_server, chromium) -> None:
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    english = page.locator("button[name='language'][value='en']")
+    expect(english).to_be_visible()
+    english.click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="How we score").first).to_be_visible()
+    context.close()
