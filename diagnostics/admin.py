@@ -217,7 +217,7 @@ class QuestionForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(DraftOnlyMixin, admin.ModelAdmin):
+class QuestionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "short_text",

@@ -138,6 +138,8 @@ class Fact(VersionContentMixin, BilingualMixin, models.Model):
     label_ko = models.CharField(_("label (Korean)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("gating fact")
         verbose_name_plural = _("gating facts")
@@ -162,6 +164,8 @@ class Area(VersionContentMixin, BilingualMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("area")
@@ -208,6 +212,8 @@ class Question(VersionContentMixin, BilingualMixin, models.Model):
     )
     unit_ko = models.CharField(_("unit (Korean)"), max_length=30, blank=True)
     unit_en = models.CharField(_("unit (English)"), max_length=30, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("question")
@@ -258,6 +264,8 @@ class Option(VersionContentMixin, BilingualMixin, models.Model):
         null=True,
         blank=True,
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("option")
@@ -311,6 +319,8 @@ class StageRule(VersionContentMixin, BilingualMixin, models.Model):
     )
     rationale_ko = models.TextField(_("rationale (Korean)"), blank=True)
     rationale_en = models.TextField(_("rationale (English)"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("stage rule")

@@ -167,6 +167,24 @@ def test_it_edits_a_draft_through_its_change_form(client, steve, draft):
     assert draft.history.latest().history_user == steve
 
 
+def test_it_keeps_a_draft_questions_history_with_who_and_when(client, steve, draft):
+    question = draft.questions.order_by("order").first()
+    client.force_login(steve)
+    response = client.get(question_url(question))
+    data = admin_form_data(response)
+    data.update({"text_en": "Does your company export today?", "_save": "Save"})
+    response = client.post(question_url(question), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    latest = question.history.latest()
+    assert (latest.history_user, latest.text_en) == (
+        steve,
+        "Does your company export today?",
+    )
+    history_page = client.get(question_url(question, "history"))
+    assert history_page.status_code == 200
+    assert steve.email in history_page.content.decode()
+
+
 def test_it_offers_only_the_drafts_own_facts_and_areas(client, steve, version, draft):
     client.force_login(steve)
     question = Question.objects.filter(version=draft).first()
