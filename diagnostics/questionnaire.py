@@ -110,7 +110,7 @@ class QuestionnaireContent:
         )
 
 
-_cache: dict[tuple[int, object], QuestionnaireContent] = {}
+_cache: dict[int, QuestionnaireContent] = {}
 _cache_lock = Lock()
 _CACHE_LIMIT = 16
 
@@ -119,16 +119,28 @@ def questionnaire_content(version: QuestionnaireVersion) -> QuestionnaireContent
     """The content of `version`, from memory when the version is published or retired."""
     if version.status == VersionStatus.DRAFT:
         return _load(version)
-    # created_at is part of the key so that a reused primary key (tests) never hits.
-    key = (version.pk, version.created_at)
-    cached = _cache.get(key)
+    cached = _cache.get(version.pk)
     if cached is None:
         cached = _load(version)
         with _cache_lock:
             if len(_cache) >= _CACHE_LIMIT:
                 _cache.clear()
-            _cache[key] = cached
+            _cache[version.pk] = cached
     return cached
+
+
+def questionnaire_content_by_id(version_id: int) -> QuestionnaireContent:
+    """As questionnaire_content, without a query when the version is in memory."""
+    cached = _cache.get(version_id)
+    if cached is not None:
+        return cached
+    return questionnaire_content(QuestionnaireVersion.objects.get(pk=version_id))
+
+
+def questionnaire_cache_clear(**kwargs: object) -> None:
+    """Forget every cached version: after a flush, primary keys can be reused."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def _load(version: QuestionnaireVersion) -> QuestionnaireContent:

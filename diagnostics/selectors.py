@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -64,3 +65,37 @@ def answers_by_question(diagnostic: Diagnostic) -> dict[int, AnswerRow]:
         "question_id", "option_id", "number_value"
     )
     return {row[0]: AnswerRow(*row) for row in rows}
+
+
+@dataclass(frozen=True)
+class WizardState:
+    """What a wizard page needs of a diagnostic, read in one query."""
+
+    pk: int
+    version_id: int
+    status: str
+    revision: int
+    answers: dict[int, AnswerRow]
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == DiagnosticStatus.SUBMITTED
+
+
+def wizard_state(*, company_id: int, pk: int) -> WizardState | None:
+    """The company's diagnostic `pk` with its answers (one row per answer), or None."""
+    rows = list(
+        Diagnostic.objects.filter(pk=pk, company_id=company_id).values_list(
+            "version_id",
+            "status",
+            "revision",
+            "answers__question_id",
+            "answers__option_id",
+            "answers__number_value",
+        )
+    )
+    if not rows:
+        return None
+    version_id, status, revision = rows[0][:3]
+    answers = {row[3]: AnswerRow(*row[3:]) for row in rows if row[3] is not None}
+    return WizardState(pk, version_id, status, revision, answers)

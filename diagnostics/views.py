@@ -30,6 +30,7 @@ from diagnostics.questionnaire import (
     QuestionnaireContent,
     published_version,
     questionnaire_content,
+    questionnaire_content_by_id,
 )
 from diagnostics.selectors import (
     AGENCY_PAGE_SIZE,
@@ -38,6 +39,7 @@ from diagnostics.selectors import (
     answers_by_question,
     diagnostics_in_scope,
     submitted_diagnostics,
+    wizard_state,
 )
 from programs.models import RecommendationRefresh
 from programs.selectors import recommendations_for
@@ -78,18 +80,22 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     """One area's questions; saves on every navigation, refuses stale pages."""
-    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
-    if diagnostic.is_submitted:
-        return redirect("diagnostics:result", pk=diagnostic.pk)
-    content = questionnaire_content(diagnostic.version)
+    user: User = request.user  # type: ignore[assignment]
+    # The most visited page: the diagnostic and its answers come in one query.
+    state = wizard_state(company_id=user.company_id, pk=pk)  # type: ignore[arg-type]
+    if state is None:
+        raise Http404
+    if state.is_submitted:
+        return redirect("diagnostics:result", pk=pk)
+    content = questionnaire_content_by_id(state.version_id)
     if not 1 <= step <= content.step_count:
         raise Http404
     area_content = content.areas[step - 1]
     questions = area_content.questions
-    answers = answers_by_question(diagnostic)
 
     if request.method == "POST":
         form = StepForm(request.POST, questions=questions, options=content.options)
+        diagnostic = get_diagnostic_for_user(user, pk)
         try:
             saved, problem = _save_step(request, diagnostic, step, form)
         except services.DiagnosticLocked:
@@ -103,15 +109,15 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
             return redirect("diagnostics:step", pk=pk, step=step)
         revision, questions_key = form["revision"].value(), None
     else:
-        initial = step_initial(questions, answers, diagnostic.revision)
+        initial = step_initial(questions, state.answers, state.revision)
         form = SimpleLazyObject(
             lambda: StepForm(
                 initial=initial, questions=questions, options=content.options
             )
         )
-        revision = diagnostic.revision
+        revision = state.revision
         # A blank or answered page looks the same for every firm with those answers.
-        questions_key = f"{diagnostic.version_id}:{step}:{_answers_signature(initial)}"
+        questions_key = f"{state.version_id}:{step}:{_answers_signature(initial)}"
     context = {
         "area_name": area_content.area.localized("name"),
         "area_description": area_content.area.localized("description"),
@@ -121,7 +127,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         "revision": revision,
         "step_count": content.step_count,
         "steps": range(1, content.step_count + 1),
-        "answered": len(answers),
+        "answered": len(state.answers),
         "question_count": len(content.questions),
     }
     return render(request, "diagnostics/step.html", context)
