@@ -350,11 +350,6 @@ def gunicorn(bench: Bench) -> Iterator[Server]:
         "config.wsgi:application",
         "--workers",
         str(bench.args.workers),
-        *(
-            ["--worker-class", "gthread", "--threads", str(bench.args.gunicorn_threads)]
-            if bench.args.gunicorn_threads > 1
-            else []
-        ),
         "--bind",
         f"{HOST}:{port}",
         "--chdir",
@@ -674,12 +669,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument(
-        "--gunicorn-threads",
-        type=int,
-        default=1,
-        help="threads per gunicorn worker (more than 1 uses the gthread worker class)",
-    )
     parser.add_argument("--json", type=Path, help="also write the figures to FILE")
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
