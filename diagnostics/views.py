@@ -1,7 +1,9 @@
-"""The diagnostic wizard, review, submit, result, history and the public method page.
+"""The diagnostic wizard, review, submit, result, history, the public method page, and
+the agency pages.
 
-Who may use what: every view here except `method` is for members of the company that
-owns the diagnostic; everyone else gets a 404.
+Who may use what: the firm's pages are for members of the company that owns the
+diagnostic; `method` is public; the agency pages are for consultants (the firms of their
+region) and staff. Everyone else gets a 404.
 """
 
 from __future__ import annotations
@@ -160,11 +162,17 @@ def _save_step(
             base_revision=form.cleaned_data["revision"],
         )
     except services.StaleDraft as stale:
+        codes = {"codes": ", ".join(stale.question_codes)}
+        if _is_autosave(request):
+            return None, _(
+                "These answers were changed in another window or on another device "
+                "(%(codes)s). Reload the page to see the newer answers."
+            ) % codes
         return None, _(
             "These answers were changed in another window or on another device after "
             "you opened this page (%(codes)s). The newer answers are shown below; check "
             "them and save again."
-        ) % {"codes": ", ".join(stale.question_codes)}
+        ) % codes
     return saved, ""
 
 

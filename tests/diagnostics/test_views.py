@@ -346,3 +346,24 @@ def test_the_result_lists_each_reason_once(client, alice, draft, content):
     view = result_view(content, submitted)
     sentences = view["reasons"] + view["capped_by"]
     assert len(sentences) == len(set(sentences))
+
+
+def test_a_stale_autosave_asks_for_a_reload_and_saves_nothing(
+    client, alice, draft, content
+):
+    client.force_login(alice)
+    client.post(reverse("set_language"), {"language": "en"})
+    url = reverse("diagnostics:step", args=[draft.pk, 1])
+    client.post(
+        url,
+        {**_step_data(content, 1, best), "nav": "autosave"},
+        headers={"hx-request": "true"},
+    )
+    stale = {**_step_data(content, 1, worst), "nav": "autosave"}
+    response = client.post(url, stale, headers={"hx-request": "true"})
+    assert "Reload the page to see the newer answers." in response.content.decode()
+    question = content.areas[0].questions[0]
+    saved = Answer.objects.get(diagnostic=draft, question=question)
+    assert (
+        saved.option_id == best(question, list(content.options[question.pk])).option_id
+    )
