@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,3 +45,6 @@ def chromium(allow_async_unsafe: None) -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+            # Queries made while Playwright's loop runs use their own connections;
+            # close them here, or PostgreSQL refuses to drop the test database.
+            connections.close_all()
