@@ -161,8 +161,14 @@ CACHES["fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 
-# Sessions are read on every request: from the cache first, the database as the record.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read on every request: from Redis first, the database as the record.
+# Without Redis each process would cache its own copy, and a log-out in one process
+# would not reach the others, so the plain database backend is used instead.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
