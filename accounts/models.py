@@ -189,7 +189,3 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.value).exists()
-
-    @property
-    def is_sme_member(self) -> bool:
-        return self.company_id is not None

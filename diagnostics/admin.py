@@ -139,18 +139,21 @@ class QuestionnaireVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
             self.message_user(request, _("Published v%(n)s.") % {"n": version.number})
 
 
+OPTION_FIELDS = [
+    "order",
+    "label_ko",
+    "label_en",
+    "points",
+    "sets_fact",
+    "band_min",
+    "band_max",
+]
+
+
 class OptionForm(forms.ModelForm):
     class Meta:
         model = Option
-        fields = [
-            "order",
-            "label_ko",
-            "label_en",
-            "points",
-            "sets_fact",
-            "band_min",
-            "band_max",
-        ]
+        fields = OPTION_FIELDS
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -166,15 +169,7 @@ class OptionForm(forms.ModelForm):
 class OptionInline(DraftOnlyInline):
     model = Option
     form = OptionForm
-    fields = [
-        "order",
-        "label_ko",
-        "label_en",
-        "points",
-        "sets_fact",
-        "band_min",
-        "band_max",
-    ]
+    fields = OPTION_FIELDS
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)

@@ -210,7 +210,7 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
         AreaScore(diagnostic=locked, area=content.area_by_code[code], score=value)
         for code, value in result.area_scores.items()
     )
-    recommendations_store(diagnostic=locked, result=result)
+    recommendations_store(diagnostic=locked)
     return locked
 
 

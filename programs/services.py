@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.models import User
-from diagnostics import scoring
 from diagnostics.models import Bottleneck, Diagnostic
 from programs import rules
 from programs.models import Institution, Program, Recommendation, RecommendationRefresh
@@ -177,9 +176,7 @@ def _compute(diagnostic: Diagnostic, today: date) -> list[Recommendation]:
 
 
 @transaction.atomic
-def recommendations_store(
-    *, diagnostic: Diagnostic, result: scoring.ScoringResult | None = None
-) -> list[Recommendation]:
+def recommendations_store(*, diagnostic: Diagnostic) -> list[Recommendation]:
     """Compute and store the recommendations of a just-submitted diagnostic.
 
     The rows copy the program's name, institution and reasons in both languages, so a

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from accounts.models import Role
-from diagnostics.demo import best, diagnostic_fill, worst
+from diagnostics.demo import best, diagnostic_fill
 from diagnostics.models import Diagnostic, QuestionnaireVersion, VersionStatus
 from diagnostics.questionnaire import QuestionnaireContent, questionnaire_content
 from diagnostics.services import questionnaire_import
@@ -136,6 +136,3 @@ def admin_form_data(response) -> dict[str, Any]:
         for form in inline.formset.forms:
             add(form)
     return data
-
-
-__all__ = ["answer_all", "admin_form_data", "best", "worst", "load_content"]

@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
+from diagnostics.demo import worst
 from diagnostics.services import diagnostic_start, diagnostic_submit
 from tests.browser.helpers import Axe, new_context, switch_to_english
-from tests.conftest import answer_all, load_content, worst
+from tests.conftest import answer_all, load_content
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from diagnostics.demo import best
 from diagnostics.models import (
     Answer,
     Diagnostic,
@@ -23,7 +24,7 @@ from diagnostics.services import (
     diagnostic_submit,
     questionnaire_copy_to_draft,
 )
-from tests.conftest import answer_all, best
+from tests.conftest import answer_all
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from diagnostics.demo import answer_value
+from diagnostics.demo import answer_value, best, worst
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus, QuestionKind
 from diagnostics.presenters import result_view
 from diagnostics.services import diagnostic_start, diagnostic_submit
-from tests.conftest import answer_all, best, worst
+from tests.conftest import answer_all
 
 pytestmark = pytest.mark.django_db
 

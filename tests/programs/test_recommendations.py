@@ -10,12 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from diagnostics.demo import worst
 from diagnostics.services import diagnostic_start, diagnostic_submit
 from programs.models import Institution, Program, Recommendation, RecommendationRefresh
 from programs.rules import Reason
 from programs.services import recommendations_refresh
 from programs.wording import SENTENCES, reason_sentence
-from tests.conftest import answer_all, worst
+from tests.conftest import answer_all
 
 pytestmark = pytest.mark.django_db
 
