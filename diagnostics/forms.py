@@ -149,3 +149,16 @@ def step_initial(
         else:
             initial[field_name(question)] = answer.option_id
     return initial
+
+
+class RefreshReasonForm(forms.Form):
+    """Why a consultant recomputes a diagnostic's recommendations; kept in the audit."""
+
+    reason = forms.CharField(
+        label=_("Reason for recomputing the recommendations"),
+        max_length=500,
+        error_messages={
+            "required": _("Give the reason for recomputing the recommendations."),
+            "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),
+        },
+    )

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import agency_permission_required, company_for, sme_member_required
 from accounts.models import User
 from diagnostics import services
-from diagnostics.forms import StepForm, step_initial
+from diagnostics.forms import RefreshReasonForm, StepForm, step_initial
 from diagnostics.models import Answer, Diagnostic
 from diagnostics.presenters import comparison_rows, result_view, stage_line
 from diagnostics.questionnaire import (
@@ -484,8 +484,16 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def agency_refresh_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     """Re-compute a diagnostic's recommendations against today's catalog; audited."""
     diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
-    reason = request.POST.get("reason", "").strip()[:500]
-    recommendations_refresh(diagnostic=diagnostic, user=request.user, reason=reason)  # type: ignore[arg-type]
+    form = RefreshReasonForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["reason"]:
+            messages.error(request, error)
+        return redirect("diagnostics:agency_detail", pk=pk)
+    recommendations_refresh(
+        diagnostic=diagnostic,
+        user=request.user,  # type: ignore[arg-type]
+        reason=form.cleaned_data["reason"],
+    )
     messages.success(
         request, _("Recommendations were recomputed with today's catalog.")
     )

@@ -188,11 +188,16 @@ def recommendations_store(*, diagnostic: Diagnostic) -> list[Recommendation]:
 
 @transaction.atomic
 def recommendations_refresh(
-    *, diagnostic: Diagnostic, user: User, reason: str = ""
+    *, diagnostic: Diagnostic, user: User, reason: str
 ) -> list[Recommendation]:
-    """Re-compute a submitted diagnostic's recommendations on purpose, and record it."""
+    """Re-compute a submitted diagnostic's recommendations on purpose, and record it.
+
+    `reason` is required: the audit says why the firm's list changed.
+    """
     if not diagnostic.is_submitted:
         raise ValueError("Only a submitted diagnostic has recommendations.")
+    if not reason.strip():
+        raise ValueError("A refresh needs a reason.")
     previous = list(
         diagnostic.recommendations.order_by("kind", "rank").values(
             "kind", "rank", "program_snapshot__code"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -146,6 +147,38 @@ def test_a_consultant_refreshes_from_the_agency_page(client, alice, carol, conte
     assert RecommendationRefresh.objects.filter(
         diagnostic=diagnostic, refreshed_by=carol
     ).exists()
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("", "Give the reason for recomputing the recommendations."),
+        ("   ", "Give the reason for recomputing the recommendations."),
+        ("x" * 501, "Keep the reason to 500 characters or fewer."),
+    ],
+)
+def test_a_refresh_without_a_proper_reason_is_refused(
+    client, alice, carol, content, reason, message
+):
+    diagnostic = _submit(alice, content)
+    before = list(diagnostic.recommendations.values_list("pk", flat=True))
+    client.force_login(carol)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("diagnostics:agency_refresh_recommendations", args=[diagnostic.pk])
+
+    response = client.post(url, {"reason": reason}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [message]
+    assert not RecommendationRefresh.objects.exists()
+    assert list(diagnostic.recommendations.values_list("pk", flat=True)) == before
+
+
+def test_the_refresh_service_refuses_a_blank_reason(alice, carol, content):
+    diagnostic = _submit(alice, content)
+
+    with pytest.raises(ValueError, match="needs a reason"):
+        recommendations_refresh(diagnostic=diagnostic, user=carol, reason=" ")
+    assert not RecommendationRefresh.objects.exists()
 
 
 def test_a_firm_cannot_refresh_its_own_recommendations(client, alice, content):
