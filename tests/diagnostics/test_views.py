@@ -367,3 +367,26 @@ def test_a_stale_autosave_asks_for_a_reload_and_saves_nothing(
     assert (
         saved.option_id == best(question, list(content.options[question.pk])).option_id
     )
+
+
+def test_a_page_from_the_fragment_cache_carries_this_firms_own_form(
+    client, alice, bob, draft, content
+):
+    """Two firms with the same answers share the cached halves of a step page; the form
+    address, the revision and the progress are still each firm's own."""
+    answer_all(draft, content, alice)
+    other = answer_all(diagnostic_start(company=bob.company, user=bob), content, bob)
+    Diagnostic.objects.filter(pk=other.pk).update(revision=41)
+    client.force_login(alice)
+    first = client.get(reverse("diagnostics:step", args=[draft.pk, 2]))
+    client.force_login(bob)
+    url = reverse("diagnostics:step", args=[other.pk, 2])
+
+    second = client.get(url)
+
+    page = second.content.decode()
+    assert f'hx-post="{url}"' in page
+    assert f"/diagnostic/{draft.pk}/" not in page
+    assert _revision(second) == "41" != _revision(first)
+    assert f'max="{len(content.questions)}" value="{len(content.questions)}"' in page
+    assert page.count('name="csrfmiddlewaretoken"') == 3  # step, language, log-out
