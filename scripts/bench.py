@@ -8,6 +8,9 @@ One run prints, section by section:
              p50/p99 latency, the ratio to the bare view, PASS/FAIL against the targets.
   recommend  Time to compute recommendations (programs/rules.py `recommend`) for one
              firm against the demo catalog and a synthetic 1,000-program catalog.
+  instructions  (only with --only) CPU instructions per request of the same pages,
+             counted by valgrind's callgrind in one process: the same figure run
+             after run, for comparing two versions of the code on a noisy machine.
 
 Everything runs against 127.0.0.1 only: PostgreSQL from DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/exportready_bench, created when missing), gunicorn
@@ -632,10 +635,84 @@ def section_recommend(bench: Bench) -> None:
         )
 
 
+# --- Section: instructions (opt-in) ---------------------------------------------------------
+
+# Run under callgrind by section_instructions: `count` requests of one page, in process.
+INSTRUCTIONS_RUNNER = """
+import io, sys
+import django
+django.setup()
+from django.core.handlers.wsgi import WSGIHandler
+path, cookie, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+handler = WSGIHandler()
+def call():
+    statuses = []
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
+        "HTTP_COOKIE": cookie, "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http",
+    }
+    response = handler(environ, lambda status, headers: statuses.append(status))
+    b"".join(response)
+    response.close()
+    assert statuses[0].startswith("200"), statuses
+for _ in range(20 + count):  # 20 to fill the caches a running worker has
+    call()
+"""
+CALLGRIND_TOTAL = re.compile(r"Collected : (\d+)")
+
+
+def callgrind_instructions(bench: Bench, path: str, count: int) -> int:
+    runner = bench.tmp / "instructions_runner.py"
+    runner.write_text(INSTRUCTIONS_RUNNER)
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={bench.tmp / 'callgrind.out'}",
+        sys.executable,
+        str(runner),
+        path,
+        bench.fixtures["cookie"],
+        str(count),
+    ]
+    done = subprocess.run(
+        command, env=bench.env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    total = CALLGRIND_TOTAL.search(done.stderr)
+    if done.returncode != 0 or total is None:
+        raise BenchError(f"callgrind run failed:\n{done.stderr[-2000:]}")
+    return int(total.group(1))
+
+
+def section_instructions(bench: Bench) -> None:
+    """Instructions per request under callgrind: steady, for comparing two versions."""
+    if shutil.which("valgrind") is None:
+        raise BenchError("valgrind is not installed (apt-get install valgrind)")
+    f = bench.fixtures
+    count = 100
+    for name, path in [
+        ("bare view", "/bench/bare/"),
+        (f"wizard step {f['step']}", f"/diagnostic/{f['draft_id']}/step/{f['step']}/"),
+        ("result", f"/diagnostic/{f['submitted_id']}/result/"),
+    ]:
+        # The difference of two runs leaves out start-up, imports and warm-up.
+        extra = callgrind_instructions(bench, path, count)
+        base = callgrind_instructions(bench, path, 0)
+        per_request = (extra - base) / count
+        bench.rows.append(Row("instructions", name, {"per_request": per_request}))
+        print(
+            f"  {name:<16} {per_request / 1e6:6.2f} M instructions/request", flush=True
+        )
+
+
 SECTIONS: list[tuple[str, Callable[[Bench], None]]] = [
     ("http", section_http),
     ("recommend", section_recommend),
+    ("instructions", section_instructions),
 ]
+# Sections that run only when --only names them (the slow ones).
+OPT_IN_SECTIONS = {"instructions"}
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -660,6 +737,11 @@ def report(bench: Bench) -> None:
                 f"  {row.name:<16} {m['rps']:9.1f} {m['p50_ms']:8.2f} "
                 f"{m['p99_ms']:8.2f} {m['ratio']:8.1%} {m['cpu_ms']:11.2f}"
             )
+    instruction_rows = [row for row in bench.rows if row.section == "instructions"]
+    if instruction_rows:
+        print("\nInstructions per request (callgrind, in process, no network):")
+        for row in instruction_rows:
+            print(f"  {row.name:<16} {row.metrics['per_request'] / 1e6:8.2f} M")
     rec_rows = [row for row in bench.rows if row.section == "recommend"]
     if rec_rows:
         print("\nRecommendations for one firm (programs.rules.recommend):")
@@ -700,8 +782,11 @@ def load_average() -> str:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     names = [name for name, _ in SECTIONS]
+    default = [name for name in names if name not in OPT_IN_SECTIONS]
     parser.add_argument(
-        "--only", default=",".join(names), help=f"sections to run ({', '.join(names)})"
+        "--only",
+        default=",".join(default),
+        help=f"sections to run ({', '.join(names)}; default: {', '.join(default)})",
     )
     parser.add_argument(
         "--duration", type=float, default=5, help="seconds per URL and round"
