@@ -52,14 +52,13 @@ def get_diagnostic_for_user(user: User, pk: int) -> Diagnostic:
     """The diagnostic if it belongs to the user's company; else 404."""
     if user.company_id is None:
         raise Http404
-    diagnostic = (
-        Diagnostic.objects.select_related("version")
-        .filter(pk=pk, company_id=user.company_id)
-        .first()
-    )
-    if diagnostic is None:
-        raise Http404
-    return diagnostic
+    try:
+        # get(), not first(): no ORDER BY to compile for a single row.
+        return Diagnostic.objects.select_related("version").get(
+            pk=pk, company_id=user.company_id
+        )
+    except Diagnostic.DoesNotExist:
+        raise Http404 from None
 
 
 @sme_member_required
