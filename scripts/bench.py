@@ -775,6 +775,22 @@ def machine() -> dict[str, str]:
     }
 
 
+def host_speed_ms() -> float:
+    """Best of three runs of a fixed pure-Python loop, in ms: how fast this host is now.
+
+    On a shared virtual machine the host's speed changes from hour to hour; this figure,
+    printed before and after, tells which state the other figures were measured in.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -817,6 +833,11 @@ def main(argv: list[str]) -> int:
         info = machine()
         print(f"Machine: {info['cores']} cores, {info['model'] or 'unknown CPU'}")
         print(f"Load average before: {load_average()}")
+        info["host_speed_before_ms"] = f"{host_speed_ms():.0f}"
+        print(
+            f"Host speed before: {info['host_speed_before_ms']} ms for 2M loop steps "
+            "(lower is faster)"
+        )
         if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
             print(
                 "Warning: the machine is busy with other work; the figures will be "
@@ -848,7 +869,9 @@ def main(argv: list[str]) -> int:
                     traceback.print_exc()
         report(bench)
         info["load_after"] = load_average()
+        info["host_speed_after_ms"] = f"{host_speed_ms():.0f}"
         print(f"\nLoad average after: {info['load_after']}")
+        print(f"Host speed after: {info['host_speed_after_ms']} ms for 2M loop steps")
         print(f"Done in {time.monotonic() - started:.0f} s.")
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
