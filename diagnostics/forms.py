@@ -157,6 +157,7 @@ class RefreshReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for recomputing the recommendations"),
         max_length=500,
+        widget=forms.TextInput(attrs={"class": "form-control mb-2"}),
         error_messages={
             "required": _("Give the reason for recomputing the recommendations."),
             "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),

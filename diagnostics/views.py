@@ -474,6 +474,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 diagnostic=diagnostic
             ).select_related("refreshed_by")[:10],
             "can_refresh": request.user.has_perm("programs.refresh_recommendations"),
+            "refresh_form": RefreshReasonForm(auto_id="refresh-%s"),
         },
     )
 
