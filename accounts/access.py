@@ -45,7 +45,11 @@ def is_agency_user(user: User) -> bool:
     return (
         user.is_staff
         or user.groups.filter(
-            name__in=[Role.CONSULTANT.value, Role.STAFF.value]
+            name__in=[
+                Role.CONSULTANT.value,
+                Role.LEAD_CONSULTANT.value,
+                Role.STAFF.value,
+            ]
         ).exists()
     )
 

@@ -25,7 +25,7 @@ _lazy_navigation_kind = lazy(_navigation_kind, str)
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """`nav_kind`: which menu the header shows; also the key of its cached fragment.
+    """`nav_kind`: which menu the header shows.
 
     Lazy, so that pages that never render the header pay nothing, and the permission
     lookup runs only for agency users.

@@ -75,6 +75,7 @@ class Role(models.TextChoices):
 
     SME_MEMBER = "sme_member", _("SME member")
     CONSULTANT = "consultant", _("Consultant")
+    LEAD_CONSULTANT = "lead_consultant", _("Lead consultant")
     STAFF = "staff", _("Agency staff")
 
 
@@ -164,7 +165,8 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
-    # Consultants work on the firms of one region; used by the consultant workspace.
+    # A consultant works on the firms of this region; without one they see no firm
+    # (a lead consultant's role grants every region instead).
     region = models.CharField(
         _("region"), max_length=20, choices=Region.choices, blank=True
     )

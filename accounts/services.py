@@ -20,9 +20,18 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "programs.view_institution",
         "programs.refresh_recommendations",
     ],
+    Role.LEAD_CONSULTANT: [
+        "diagnostics.view_diagnostic",
+        "diagnostics.view_all_regions",
+        "accounts.view_company",
+        "programs.view_program",
+        "programs.view_institution",
+        "programs.refresh_recommendations",
+    ],
     Role.STAFF: [
         "accounts.view_company",
         "diagnostics.view_diagnostic",
+        "diagnostics.view_all_regions",
         "diagnostics.view_questionnaireversion",
         "diagnostics.add_questionnaireversion",
         "diagnostics.change_questionnaireversion",

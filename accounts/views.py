@@ -33,7 +33,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = services.user_register(
             email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
         )
-        login(request, user, backend="accounts.backends.UserBackend")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Tell us about your company first."))
         return redirect("accounts:company")
     return render(request, "accounts/signup.html", {"form": form})

@@ -395,6 +395,10 @@ class Diagnostic(TimeStampedModel):
         verbose_name = _("diagnostic")
         verbose_name_plural = _("diagnostics")
         ordering = ["-created_at"]
+        permissions = [
+            # Lead consultants and staff; a consultant sees their own region only.
+            ("view_all_regions", _("Can view the diagnostics of every region")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["company"],

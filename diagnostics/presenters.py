@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from diagnostics.models import Diagnostic
 from diagnostics.questionnaire import QuestionnaireContent
+from diagnostics.selectors import AnswerRow
 
 # Geometry of the server-rendered SVG charts (viewBox units).
 # The area chart is narrow on purpose: label above bar keeps text legible on a phone.
@@ -237,3 +238,15 @@ def comparison_rows(
             }
         )
     return rows
+
+
+def answer_label(content: QuestionnaireContent, answer: AnswerRow | None) -> str | None:
+    """An answer as the reader sees it: the option's label, or the number and unit."""
+    if answer is None:
+        return None
+    if answer.option_id is not None:
+        return content.option_by_id[answer.option_id].localized("label")
+    question = content.question_by_id[answer.question_id]
+    unit = question.localized("unit")
+    number = f"{answer.number_value.normalize():f}"
+    return f"{number} {unit}".strip()

@@ -8,26 +8,13 @@ from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
-from accounts.compiled_query import CompiledQuery
-from accounts.models import Company, User
+from accounts.models import Company
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
 from diagnostics.questionnaire import questionnaire_content
 
 # A company's history page lists at most this many diagnostics (years of re-takes).
 HISTORY_LIMIT = 50
 AGENCY_PAGE_SIZE = 50
-
-
-def diagnostics_in_scope(user: User) -> QuerySet[Diagnostic]:
-    """Submitted diagnostics an agency user may read.
-
-    Staff and consultants without a region (lead consultants) see every firm; a
-    consultant with a region sees the firms of that region.
-    """
-    submitted = Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED)
-    if user.is_staff or user.is_superuser or not user.region:
-        return submitted
-    return submitted.filter(company__region=user.region)
 
 
 def submitted_diagnostics(company: Company) -> QuerySet[Diagnostic]:
@@ -83,11 +70,14 @@ class WizardState:
         return self.status == DiagnosticStatus.SUBMITTED
 
 
-# The most requested query: the compiled SQL is reused (see CompiledQuery). No ORDER
-# BY: it reads one diagnostic, and compiling Meta.ordering would cost more than the rest.
-_WIZARD_STATE = CompiledQuery(
-    lambda pk, company_id: (
-        Diagnostic.objects.filter(pk=pk, company_id=company_id)
+def wizard_state(diagnostics: QuerySet[Diagnostic], *, pk: int) -> WizardState | None:
+    """Diagnostic `pk` among `diagnostics` with its answers, in one query; or None.
+
+    `diagnostics` is the caller's access-scoped queryset (diagnostics.access). The join
+    gives one row per answer; the wizard reads it on every request.
+    """
+    rows = list(
+        diagnostics.filter(pk=pk)
         .order_by()
         .values_list(
             "version_id",
@@ -97,14 +87,7 @@ _WIZARD_STATE = CompiledQuery(
             "answers__option_id",
             "answers__number_value",
         )
-    ),
-    ["pk", "company_id"],
-)
-
-
-def wizard_state(*, company_id: int, pk: int) -> WizardState | None:
-    """The company's diagnostic `pk` with its answers (one row per answer), or None."""
-    rows = _WIZARD_STATE.rows(pk=pk, company_id=company_id)
+    )
     if not rows:
         return None
     version_id, status, revision = rows[0][:3]

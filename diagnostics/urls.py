@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diagnostics import views
+from diagnostics import agency_views, views
 
 app_name = "diagnostics"
 
@@ -13,11 +13,11 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("compare/", views.compare, name="compare"),
     path("method/", views.method, name="method"),
-    path("agency/", views.agency_list, name="agency_list"),
-    path("agency/<int:pk>/", views.agency_detail, name="agency_detail"),
+    path("agency/", agency_views.agency_list, name="agency_list"),
+    path("agency/<int:pk>/", agency_views.agency_detail, name="agency_detail"),
     path(
         "agency/<int:pk>/refresh-recommendations/",
-        views.agency_refresh_recommendations,
+        agency_views.agency_refresh_recommendations,
         name="agency_refresh_recommendations",
     ),
 ]

@@ -1,9 +1,8 @@
-"""The diagnostic wizard, review, submit, result, history, the public method page, and
-the agency pages.
+"""The firm's diagnostic pages: wizard, review, submit, result, history, compare; and
+the public method page.
 
 Who may use what: the firm's pages are for members of the company that owns the
-diagnostic; `method` is public; the agency pages are for consultants (the firms of their
-region) and staff. Everyone else gets a 404.
+diagnostic (diagnostics.access); `method` is public. Everyone else gets a 404.
 """
 
 from __future__ import annotations
@@ -11,22 +10,29 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import agency_permission_required, company_for, sme_member_required
+from accounts.access import company_for, sme_member_required
 from accounts.models import User
 from diagnostics import services
-from diagnostics.forms import RefreshReasonForm, StepForm, step_initial
+from diagnostics.access import (
+    diagnostics_for_member,
+    get_diagnostic_for_member,
+)
+from diagnostics.forms import StepForm, step_initial
 from diagnostics.models import Answer, Diagnostic
-from diagnostics.presenters import comparison_rows, result_view, stage_line
+from diagnostics.presenters import (
+    answer_label,
+    comparison_rows,
+    result_view,
+    stage_line,
+)
 from diagnostics.questionnaire import (
     AreaContent,
     QuestionnaireContent,
@@ -35,30 +41,12 @@ from diagnostics.questionnaire import (
     questionnaire_content_by_id,
 )
 from diagnostics.selectors import (
-    AGENCY_PAGE_SIZE,
     HISTORY_LIMIT,
-    AnswerRow,
     answers_by_question,
-    diagnostics_in_scope,
     submitted_diagnostics,
     wizard_state,
 )
-from programs.models import RecommendationRefresh
 from programs.selectors import recommendations_for
-from programs.services import recommendations_refresh
-
-
-def get_diagnostic_for_user(user: User, pk: int) -> Diagnostic:
-    """The diagnostic if it belongs to the user's company; else 404."""
-    if user.company_id is None:
-        raise Http404
-    try:
-        # get(), not first(): no ORDER BY to compile for a single row.
-        return Diagnostic.objects.select_related("version").get(
-            pk=pk, company_id=user.company_id
-        )
-    except Diagnostic.DoesNotExist:
-        raise Http404 from None
 
 
 @sme_member_required
@@ -83,7 +71,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     """One area's questions; saves on every navigation, refuses stale pages."""
     user: User = request.user  # type: ignore[assignment]
     # The most visited page: the diagnostic and its answers come in one query.
-    state = wizard_state(company_id=user.company_id, pk=pk)  # type: ignore[arg-type]
+    state = wizard_state(diagnostics_for_member(user), pk=pk)
     if state is None:
         raise Http404
     if state.is_submitted:
@@ -96,7 +84,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
 
     if request.method == "POST":
         form = StepForm(request.POST, questions=questions, options=content.options)
-        diagnostic = get_diagnostic_for_user(user, pk)
+        diagnostic = get_diagnostic_for_member(user, pk)
         try:
             saved, problem = _save_step(request, diagnostic, step, form)
         except services.DiagnosticLocked:
@@ -108,22 +96,18 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         messages.error(request, problem)
         if form.is_valid():  # the page was stale: show the newer answers
             return redirect("diagnostics:step", pk=pk, step=step)
-        revision, questions_key = form["revision"].value(), None
+        revision = form["revision"].value()
     else:
-        initial = step_initial(questions, state.answers, state.revision)
-        form = SimpleLazyObject(
-            lambda: StepForm(
-                initial=initial, questions=questions, options=content.options
-            )
+        form = StepForm(
+            initial=step_initial(questions, state.answers, state.revision),
+            questions=questions,
+            options=content.options,
         )
         revision = state.revision
-        # A blank or answered page looks the same for every firm with those answers.
-        questions_key = f"{state.version_id}:{step}:{_answers_signature(initial)}"
     context = {
         "area_name": area_content.area.localized("name"),
         "area_description": area_content.area.localized("description"),
-        "rows": SimpleLazyObject(lambda: form.rows(content.options)),
-        "questions_key": questions_key,
+        "rows": form.rows(content.options),
         "step": step,
         "revision": revision,
         "step_count": content.step_count,
@@ -132,11 +116,6 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         "question_count": len(content.questions),
     }
     return render(request, "diagnostics/step.html", context)
-
-
-def _answers_signature(initial: dict[str, object]) -> str:
-    answers = sorted((k, v) for k, v in initial.items() if k.startswith("q_"))
-    return ";".join(f"{name}={value}" for name, value in answers)
 
 
 def _is_autosave(request: HttpRequest) -> bool:
@@ -214,7 +193,7 @@ def _after_save(
 @require_GET
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """All answers on one page, with links back to each step; the way to submit."""
-    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
     if diagnostic.is_submitted:
         return redirect("diagnostics:result", pk=diagnostic.pk)
     content = questionnaire_content(diagnostic.version)
@@ -228,7 +207,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "question": question,
                     "text": question.localized("text"),
-                    "answer": _answer_label(content, answer),
+                    "answer": answer_label(content, answer),
                 }
             )
         sections.append(
@@ -248,24 +227,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _answer_label(
-    content: QuestionnaireContent, answer: AnswerRow | None
-) -> str | None:
-    if answer is None:
-        return None
-    if answer.option_id is not None:
-        return content.option_by_id[answer.option_id].localized("label")
-    question = content.question_by_id[answer.question_id]
-    unit = question.localized("unit")
-    number = f"{answer.number_value.normalize():f}"
-    return f"{number} {unit}".strip()
-
-
 @sme_member_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Score and freeze the diagnostic; refused while questions are unanswered."""
-    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
     try:
         diagnostic = services.diagnostic_submit(
             diagnostic=diagnostic, user=request.user
@@ -289,16 +255,14 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     """The stage on the ladder, area chart, reasons, next-stage plan, recommendations."""
-    diagnostic = get_diagnostic_for_user(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
     if not diagnostic.is_submitted:
         return redirect(diagnostic.get_absolute_url())
     content = questionnaire_content(diagnostic.version)
-    # Lazy: the page body is a cached fragment keyed on the frozen result, so on a
-    # cache hit neither the wording nor the recommendations query is needed.
     context = {
         "diagnostic": diagnostic,
-        "view": SimpleLazyObject(lambda: result_view(content, diagnostic)),
-        "recommendations": SimpleLazyObject(lambda: recommendations_for(diagnostic)),
+        "view": result_view(content, diagnostic),
+        "recommendations": recommendations_for(diagnostic),
     }
     return render(request, "diagnostics/result.html", context)
 
@@ -400,101 +364,3 @@ def _method_area(
         "weight": weight,
         "share": weight * 100 / total_weight,
     }
-
-
-# --- Agency views: consultants and staff, scoped to their region ---------------------------
-
-
-def get_diagnostic_for_agency_user(user: User, pk: int) -> Diagnostic:
-    """A submitted diagnostic within the user's scope (see diagnostics_in_scope); else 404."""
-    diagnostic = (
-        diagnostics_in_scope(user)
-        .select_related("version", "company")
-        .filter(pk=pk)
-        .first()
-    )
-    if diagnostic is None:
-        raise Http404
-    return diagnostic
-
-
-@agency_permission_required("diagnostics.view_diagnostic")
-@require_GET
-def agency_list(request: HttpRequest) -> HttpResponse:
-    """Consultants and staff: submitted diagnostics in their scope, newest first."""
-    paginator = Paginator(
-        diagnostics_in_scope(request.user)  # type: ignore[arg-type]
-        .select_related("company")
-        .only(
-            "pk",
-            "stage",
-            "total_score",
-            "submitted_at",
-            "company__name_ko",
-            "company__name_en",
-            "company__region",
-            "company__industry",
-        )
-        .order_by("-submitted_at", "-pk"),
-        AGENCY_PAGE_SIZE,
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "diagnostics/agency_list.html", {"page": page})
-
-
-@agency_permission_required("diagnostics.view_diagnostic")
-@require_GET
-def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Consultants and staff: a firm's result, answers, recommendations and near misses."""
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
-    content = questionnaire_content(diagnostic.version)
-    answers = answers_by_question(diagnostic)
-    rows = [
-        {
-            "question": question,
-            "text": question.localized("text"),
-            "answer": _answer_label(content, answers.get(question.pk)),
-        }
-        for question in content.questions
-    ]
-    recommendations = recommendations_for(diagnostic, include_near_misses=True)
-    return render(
-        request,
-        "diagnostics/agency_detail.html",
-        {
-            "diagnostic": diagnostic,
-            "company": diagnostic.company,
-            "view": result_view(content, diagnostic),
-            "rows": rows,
-            "recommendations": [
-                r for r in recommendations if r["kind"] == "recommended"
-            ],
-            "near_misses": [r for r in recommendations if r["kind"] == "near_miss"],
-            "refreshes": RecommendationRefresh.objects.filter(
-                diagnostic=diagnostic
-            ).select_related("refreshed_by")[:10],
-            "can_refresh": request.user.has_perm("programs.refresh_recommendations"),
-            "refresh_form": RefreshReasonForm(auto_id="refresh-%s"),
-        },
-    )
-
-
-@agency_permission_required("programs.refresh_recommendations")
-@require_POST
-def agency_refresh_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
-    """Re-compute a diagnostic's recommendations against today's catalog; audited."""
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
-    form = RefreshReasonForm(request.POST)
-    if not form.is_valid():
-        for error in form.errors["reason"]:
-            messages.error(request, error)
-        return redirect("diagnostics:agency_detail", pk=pk)
-    recommendations_refresh(
-        diagnostic=diagnostic,
-        user=request.user,  # type: ignore[arg-type]
-        reason=form.cleaned_data["reason"],
-    )
-    messages.success(
-        request, _("Recommendations were recomputed with today's catalog.")
-    )
-    return redirect("diagnostics:agency_detail", pk=pk)

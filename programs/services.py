@@ -217,6 +217,4 @@ def recommendations_refresh(
         reason=reason,
     )
     diagnostic.recommendations.all().delete()
-    # A new updated_at retires the cached result page (its key includes it).
-    diagnostic.save(update_fields=["updated_at"])
     return recommendations_store(diagnostic=diagnostic)

@@ -256,7 +256,7 @@ def load_fixtures() -> dict[str, Any]:
     )
 
     client = Client()
-    client.force_login(user, backend="accounts.backends.UserBackend")
+    client.force_login(user)
     session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
     # A returning browser also holds the CSRF cookie that the first page set; without
     # it, every measured request would mint a new CSRF secret and set the cookie again.

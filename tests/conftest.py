@@ -1,7 +1,9 @@
 """Shared fixtures: the content, and the cast.
 
-The cast: Alice and Anna are members of firm A; Bob of firm B; Carol is a consultant;
-Steve is agency staff. A firm's member sees only that firm's data.
+The cast: Alice and Anna are members of firm A (Seoul); Bob of firm B; Carol is a
+consultant for Seoul; Dave a consultant for Busan; Nora a consultant with no region yet;
+Lena a lead consultant (every region); Steve is agency staff. A firm's member sees only
+that firm's data; a consultant only their region's; Nora nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 
 from accounts.models import Role
 from diagnostics.demo import best, diagnostic_fill
@@ -43,12 +44,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real question bank and catalog once; each test rolls back on top."""
     with django_db_blocker.unblock():
         load_content()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_fragment_cache():
-    """Cached page fragments never leak from one test into the next."""
-    caches["fragments"].clear()
 
 
 @pytest.fixture
@@ -94,6 +89,21 @@ def bob(company_b):
 @pytest.fixture
 def carol(db):
     return UserFactory(email="carol@example.com", region="seoul", role=Role.CONSULTANT)
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(email="dave@example.com", region="busan", role=Role.CONSULTANT)
+
+
+@pytest.fixture
+def nora(db):
+    return UserFactory(email="nora@example.com", region="", role=Role.CONSULTANT)
+
+
+@pytest.fixture
+def lena(db):
+    return UserFactory(email="lena@example.com", region="", role=Role.LEAD_CONSULTANT)
 
 
 @pytest.fixture

@@ -128,7 +128,7 @@ def test_anonymous_sees_only_public_pages(client, firm_a_urls, name):
 
 
 @pytest.mark.parametrize("name", sorted(FIRM_ONLY))
-@pytest.mark.parametrize("who", ["bob", "carol", "steve"])
+@pytest.mark.parametrize("who", ["bob", "carol", "lena", "steve"])
 def test_outsiders_get_404_for_a_firms_pages(client, firm_a_urls, name, who, request):
     client.force_login(request.getfixturevalue(who))
     response = _get(client, name, firm_a_urls[name])
@@ -154,7 +154,7 @@ def test_a_member_opens_the_firms_pages(client, alice, firm_a_urls, name):
 
 
 @pytest.mark.parametrize("name", sorted(ANY_USER))
-@pytest.mark.parametrize("who", ["alice", "bob", "carol", "steve"])
+@pytest.mark.parametrize("who", ["alice", "bob", "carol", "nora", "lena", "steve"])
 def test_any_logged_in_user_opens_the_account_pages(
     client, firm_a_urls, name, who, request
 ):
@@ -170,23 +170,14 @@ def test_agency_users_are_not_offered_a_company_profile(client, carol):
     assert response.url == reverse("accounts:home")
 
 
-@pytest.fixture
-def dave(db):
-    """A consultant of another region than firm A's."""
-    from accounts.models import Role
-    from tests.factories import UserFactory
-
-    return UserFactory(email="dave@example.com", region="busan", role=Role.CONSULTANT)
-
-
 @pytest.mark.parametrize("name", sorted(AGENCY_ONLY))
-@pytest.mark.parametrize("who", ["alice", "bob", "dave"])
-def test_firms_and_other_regions_get_404_for_agency_pages(
+@pytest.mark.parametrize("who", ["alice", "bob", "dave", "nora"])
+def test_firms_other_regions_and_no_region_get_404_for_agency_pages(
     client, firm_a_urls, name, who, request
 ):
     client.force_login(request.getfixturevalue(who))
     response = _get(client, name, firm_a_urls[name])
-    if who == "dave" and name == "diagnostics:agency_list":
+    if who in {"dave", "nora"} and name == "diagnostics:agency_list":
         assert response.status_code == 200
         assert "에이상사" not in response.content.decode()
         return
@@ -194,8 +185,8 @@ def test_firms_and_other_regions_get_404_for_agency_pages(
 
 
 @pytest.mark.parametrize("name", sorted(AGENCY_ONLY))
-@pytest.mark.parametrize("who", ["carol", "steve"])
-def test_the_regions_consultant_and_staff_open_agency_pages(
+@pytest.mark.parametrize("who", ["carol", "lena", "steve"])
+def test_the_regions_consultant_the_lead_and_staff_open_agency_pages(
     client, firm_a_urls, name, who, request
 ):
     client.force_login(request.getfixturevalue(who))
