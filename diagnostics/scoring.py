@@ -12,6 +12,18 @@ Method
 * Stages are cumulative: a firm is at the highest stage N such that, for every stage up
   to N, the total score reaches that stage's minimum and the firm holds every gating
   fact the stage requires. Facts come from the options chosen.
+
+Version 2 adds (all optional, so version 1 scores exactly as before):
+
+* Profile facts: facts of experience (has exported, markets, export value, presence
+  abroad) come from the firm's export figures (`ExportFacts`), never from answers. A
+  fact may imply others (a firm that has exported has export intent).
+* Tracks: a questionnaire with an `entry_fact` splits firms in two. A firm holding it
+  is on the exporter track: never below `entry_stage`, climbing from there by score and
+  facts. A firm without it is on the domestic track: never at or above `entry_stage`.
+  Questions name the tracks they apply to; the others are skipped, not scored as zero.
+* Not applicable: an option marked `not_applicable` leaves its question out of every
+  denominator; a diagnostic may use at most `max_not_applicable` of them.
 """
 
 from __future__ import annotations
@@ -22,6 +34,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 STAGE_COUNT = 9
+DOMESTIC = "domestic"
+EXPORTER = "exporter"
+TRACKS = frozenset({DOMESTIC, EXPORTER})
 # How many areas the next-stage plan names as the best places to gain points.
 HELPFUL_AREA_COUNT = 3
 
@@ -57,6 +72,7 @@ class OptionSpec:
     # Number bands: inclusive lower bound, exclusive upper bound; None is open-ended.
     band_min: Decimal | None = None
     band_max: Decimal | None = None
+    not_applicable: bool = False
 
     def covers(self, value: Decimal) -> bool:
         above = self.band_min is None or value >= self.band_min
@@ -75,10 +91,14 @@ class QuestionSpec:
     bottleneck: str = "none"
     number_min: Decimal | None = None
     number_max: Decimal | None = None
+    tracks: frozenset[str] = TRACKS
 
     @property
     def max_points(self) -> Decimal:
-        return max(option.points for option in self.options)
+        return max(
+            (option.points for option in self.options if not option.not_applicable),
+            default=Decimal(0),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,10 +110,54 @@ class StageSpec:
 
 
 @dataclass(frozen=True)
+class ExportFacts:
+    """The firm's export figures, from its profile: the one source of experience facts."""
+
+    exports_last_year_usd: int = 0
+    export_markets: int = 0
+    export_years: int = 0
+    # 0 none, 1 agent or distributor abroad, 2 branch or office, 3 subsidiary or
+    # production, 4 several of them run as one group.
+    presence_level: int = 0
+
+
+EXPORT_FACT_FIELDS = frozenset(ExportFacts.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class FactCondition:
+    field: str
+    min_value: Decimal
+
+
+@dataclass(frozen=True)
+class ProfileFact:
+    """A fact the firm holds when every condition on its export figures holds."""
+
+    code: str
+    conditions: tuple[FactCondition, ...]
+
+    def holds(self, figures: ExportFacts) -> bool:
+        return all(
+            Decimal(getattr(figures, c.field)) >= c.min_value for c in self.conditions
+        )
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     areas: tuple[str, ...]
     questions: tuple[QuestionSpec, ...]
     stages: tuple[StageSpec, ...]
+    profile_facts: tuple[ProfileFact, ...] = ()
+    # fact -> the facts it implies (has_exported implies export_intent, ...)
+    implications: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    entry_fact: str | None = None
+    entry_stage: int | None = None
+    max_not_applicable: int = 0
+
+    @property
+    def has_tracks(self) -> bool:
+        return self.entry_fact is not None and self.entry_stage is not None
 
 
 @dataclass(frozen=True)
@@ -109,7 +173,8 @@ class Reason:
     """A reason in data form; the web layer words it in the reader's language.
 
     kinds: "score_reached" (stage, score, threshold), "gate_met" (stage, fact),
-    "score_short" (stage, score, threshold), "gate_missing" (stage, fact).
+    "score_short" (stage, score, threshold), "gate_missing" (stage, fact),
+    "track_floor" (stage, fact): the entry fact puts the firm at this stage at least.
     """
 
     kind: str
@@ -149,6 +214,11 @@ class ScoringResult:
     strongest_area: str
     weakest_area: str
     stage_by_score: int = field(default=1)
+    # "domestic" or "exporter" for a questionnaire with tracks; None otherwise.
+    track: str | None = None
+    # Codes of the questions answered "not applicable", and of those the track skips.
+    not_applicable: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
 
 _HUNDRED = Decimal(100)
@@ -205,18 +275,56 @@ def _band_for_number(question: QuestionSpec, answer: AnswerInput) -> OptionSpec:
 
 
 def _check_complete(
-    questionnaire: Questionnaire, answers: Mapping[int, AnswerInput]
+    questionnaire: Questionnaire,
+    questions: tuple[QuestionSpec, ...],
+    answers: Mapping[int, AnswerInput],
 ) -> None:
     known_ids = {question.id for question in questionnaire.questions}
     unknown = sorted(set(answers) - known_ids)
     if unknown:
         raise InvalidAnswer(f"Answers to unknown questions: {unknown}.")
     # A None value is what a form leaves for an unanswered question: missing, not zero.
-    missing = tuple(
-        q.code for q in questionnaire.questions if answers.get(q.id) is None
-    )
+    missing = tuple(q.code for q in questions if answers.get(q.id) is None)
     if missing:
         raise MissingAnswers(f"{len(missing)} questions are unanswered.", missing)
+
+
+def held_facts(
+    questionnaire: Questionnaire, figures: ExportFacts | None
+) -> frozenset[str]:
+    """The profile facts the firm's export figures establish, with what they imply."""
+    if figures is None:
+        return frozenset()
+    held = {fact.code for fact in questionnaire.profile_facts if fact.holds(figures)}
+    return _with_implications(questionnaire, held)
+
+
+def _with_implications(questionnaire: Questionnaire, facts: set[str]) -> frozenset[str]:
+    closed = set(facts)
+    pending = list(facts)
+    while pending:
+        for implied in questionnaire.implications.get(pending.pop(), frozenset()):
+            if implied not in closed:
+                closed.add(implied)
+                pending.append(implied)
+    return frozenset(closed)
+
+
+def track_for(questionnaire: Questionnaire, figures: ExportFacts | None) -> str | None:
+    """The firm's track, decided by its export figures before any question."""
+    if not questionnaire.has_tracks:
+        return None
+    facts = held_facts(questionnaire, figures)
+    return EXPORTER if questionnaire.entry_fact in facts else DOMESTIC
+
+
+def questions_for_track(
+    questionnaire: Questionnaire, track: str | None
+) -> tuple[QuestionSpec, ...]:
+    """The questions a firm on `track` answers (all of them without tracks)."""
+    if track is None:
+        return questionnaire.questions
+    return tuple(q for q in questionnaire.questions if track in q.tracks)
 
 
 def _weighted_percent(pairs: list[tuple[Decimal, Decimal]]) -> Decimal:
@@ -229,10 +337,17 @@ def _weighted_percent(pairs: list[tuple[Decimal, Decimal]]) -> Decimal:
 
 
 def _stage_reached(
-    stages: tuple[StageSpec, ...], total: Decimal, facts: frozenset[str], *, gated: bool
+    stages: tuple[StageSpec, ...],
+    total: Decimal,
+    facts: frozenset[str],
+    *,
+    gated: bool,
+    floor: int = 1,
+    ceiling: int = STAGE_COUNT,
 ) -> int:
-    reached = 1
-    for rule in stages:
+    """The highest stage whose rules, and every earlier stage's above `floor`, are met."""
+    reached = floor
+    for rule in stages[floor:ceiling]:
         meets_score = total >= rule.min_score
         meets_facts = rule.required_facts <= facts or not gated
         if not (meets_score and meets_facts):
@@ -241,12 +356,31 @@ def _stage_reached(
     return reached
 
 
+def _track_bounds(questionnaire: Questionnaire, track: str | None) -> tuple[int, int]:
+    """(floor, ceiling) of the stages a track allows."""
+    entry = questionnaire.entry_stage
+    if track is None or entry is None:
+        return 1, STAGE_COUNT
+    # The entry fact is a fact of experience: no answer moves an exporter below the
+    # entry stage, nor a firm that has not exported up to it.
+    if track == EXPORTER:
+        return entry, STAGE_COUNT
+    return 1, entry - 1
+
+
 def _reasons(
-    rules: tuple[StageSpec, ...], stage: int, total: Decimal, facts: frozenset[str]
+    questionnaire: Questionnaire,
+    stage: int,
+    total: Decimal,
+    facts: frozenset[str],
+    floor: int,
 ) -> tuple[Reason, ...]:
+    rules = questionnaire.stages
     reasons: list[Reason] = []
     current = rules[stage - 1]
-    if stage > 1:
+    if stage == floor and floor > 1:
+        reasons.append(Reason("track_floor", stage, fact=questionnaire.entry_fact))
+    if stage > 1 and total >= current.min_score:
         reasons.append(
             Reason("score_reached", stage, score=total, threshold=current.min_score)
         )
@@ -282,11 +416,15 @@ def _capped_by(
 
 
 def _area_gains(
-    questionnaire: Questionnaire, shares: Mapping[int, Decimal]
+    questionnaire: Questionnaire,
+    counted: tuple[QuestionSpec, ...],
+    shares: Mapping[int, Decimal],
 ) -> tuple[AreaGain, ...]:
-    total_weight = sum((q.weight for q in questionnaire.questions), Decimal(0))
+    total_weight = sum((q.weight for q in counted), Decimal(0))
     gains: dict[str, Decimal] = {area: Decimal(0) for area in questionnaire.areas}
-    for question in questionnaire.questions:
+    if total_weight == 0:
+        return ()
+    for question in counted:
         headroom = question.weight * (1 - shares[question.id]) / total_weight * _HUNDRED
         gains[question.area] += headroom
     ranked = sorted(
@@ -302,6 +440,7 @@ def _next_stage_plan(
     stage: int,
     total: Decimal,
     facts: frozenset[str],
+    counted: tuple[QuestionSpec, ...],
     shares: Mapping[int, Decimal],
 ) -> NextStagePlan | None:
     if stage >= STAGE_COUNT:
@@ -311,7 +450,7 @@ def _next_stage_plan(
         stage=upcoming.stage,
         points_needed=_round(max(Decimal(0), upcoming.min_score - total)),
         missing_facts=tuple(sorted(upcoming.required_facts - facts)),
-        helpful_areas=_area_gains(questionnaire, shares)[:HELPFUL_AREA_COUNT],
+        helpful_areas=_area_gains(questionnaire, counted, shares)[:HELPFUL_AREA_COUNT],
     )
 
 
@@ -334,6 +473,9 @@ def validate_questionnaire(questionnaire: Questionnaire) -> list[str]:
         if rule.min_score > _HUNDRED:
             problems.append(f"Stage {rule.stage} needs a score above 100.")
     settable = {o.fact for q in questionnaire.questions for o in q.options if o.fact}
+    settable |= {fact.code for fact in questionnaire.profile_facts}
+    settable |= {f for implied in questionnaire.implications.values() for f in implied}
+    problems.extend(_track_problems(questionnaire))
     for rule in questionnaire.stages:
         for fact in sorted(rule.required_facts - settable):
             problems.append(
@@ -362,6 +504,12 @@ def validate_questionnaire(questionnaire: Questionnaire) -> list[str]:
             problems.append(f"Question {question.code} is in an unknown area.")
         if question.kind is QuestionKind.NUMBER and question.options:
             problems.extend(_number_problems(question))
+        if sum(option.not_applicable for option in question.options) > 1:
+            problems.append(
+                f"Question {question.code} has more than one not-applicable option."
+            )
+        if not question.tracks or not question.tracks <= TRACKS:
+            problems.append(f"Question {question.code} names no known track.")
     for area in sorted(
         {a for a in questionnaire.areas if questionnaire.areas.count(a) > 1}
     ):
@@ -369,6 +517,46 @@ def validate_questionnaire(questionnaire: Questionnaire) -> list[str]:
     for area in questionnaire.areas:
         if not any(q.area == area for q in questionnaire.questions):
             problems.append(f"Area {area} has no questions.")
+    return problems
+
+
+def _track_problems(questionnaire: Questionnaire) -> list[str]:
+    problems: list[str] = []
+    profile_codes = {fact.code for fact in questionnaire.profile_facts}
+    answer_codes = {
+        o.fact for q in questionnaire.questions for o in q.options if o.fact
+    }
+    for code in sorted(profile_codes & answer_codes):
+        problems.append(f"Fact '{code}' comes from the profile; no option may set it.")
+    for fact in questionnaire.profile_facts:
+        for condition in fact.conditions:
+            if condition.field not in EXPORT_FACT_FIELDS:
+                problems.append(
+                    f"Fact '{fact.code}' reads an unknown figure '{condition.field}'."
+                )
+    if questionnaire.max_not_applicable < 0:
+        problems.append("The not-applicable limit cannot be negative.")
+    if (questionnaire.entry_fact is None) != (questionnaire.entry_stage is None):
+        problems.append("An entry fact and an entry stage go together.")
+    if not questionnaire.has_tracks:
+        return problems
+    entry, entry_stage = questionnaire.entry_fact, questionnaire.entry_stage
+    if entry not in profile_codes:
+        problems.append(f"The entry fact '{entry}' must come from the profile.")
+    if entry_stage is None or not 2 <= entry_stage <= STAGE_COUNT:
+        problems.append("The entry stage must be between 2 and 9.")
+        return problems
+    stage_numbers = [rule.stage for rule in questionnaire.stages]
+    if entry_stage in stage_numbers:
+        rule = questionnaire.stages[stage_numbers.index(entry_stage)]
+        if entry not in rule.required_facts:
+            problems.append(f"Stage {entry_stage} must require the entry fact.")
+    for track in sorted(TRACKS):
+        for area in questionnaire.areas:
+            if not any(
+                q.area == area and track in q.tracks for q in questionnaire.questions
+            ):
+                problems.append(f"Area {area} has no question on the {track} track.")
     return problems
 
 
@@ -400,50 +588,73 @@ def _number_problems(question: QuestionSpec) -> list[str]:
 
 
 def score(
-    questionnaire: Questionnaire, answers: Mapping[int, AnswerInput]
+    questionnaire: Questionnaire,
+    answers: Mapping[int, AnswerInput],
+    figures: ExportFacts | None = None,
 ) -> ScoringResult:
-    """Score complete answers; raises MissingAnswers or InvalidAnswer, never guesses."""
-    _check_complete(questionnaire, answers)
+    """Score complete answers; raises MissingAnswers or InvalidAnswer, never guesses.
+
+    `figures` are the firm's export figures; a questionnaire without profile facts or
+    tracks ignores them. Answers to questions the firm's track skips are ignored.
+    """
+    track = track_for(questionnaire, figures)
+    asked = questions_for_track(questionnaire, track)
+    asked_ids = {q.id for q in asked}
+    _check_complete(questionnaire, asked, answers)
     shares: dict[int, Decimal] = {}
-    facts: set[str] = set()
-    for question in questionnaire.questions:
+    facts: set[str] = set(held_facts(questionnaire, figures))
+    not_applicable: list[QuestionSpec] = []
+    for question in asked:
         option = _chosen_option(question, answers[question.id])
+        if option.not_applicable:
+            not_applicable.append(question)
+            continue
         shares[question.id] = option.points / question.max_points
         if option.fact:
             facts.add(option.fact)
-    frozen_facts = frozenset(facts)
+    if len(not_applicable) > questionnaire.max_not_applicable:
+        raise InvalidAnswer(
+            f"At most {questionnaire.max_not_applicable} questions may be marked "
+            "not applicable.",
+            tuple(q.code for q in not_applicable),
+        )
+    frozen_facts = _with_implications(questionnaire, facts)
+    counted = tuple(q for q in asked if q.id in shares)
 
-    total = _weighted_percent(
-        [(q.weight, shares[q.id]) for q in questionnaire.questions]
-    )
+    def percent(questions: list[QuestionSpec] | tuple[QuestionSpec, ...]) -> Decimal:
+        return _weighted_percent([(q.weight, shares[q.id]) for q in questions])
+
+    total = percent(counted)
+    # An area whose every question was skipped or not applicable has no score at all.
     area_scores = {
-        area: _weighted_percent(
-            [
-                (q.weight, shares[q.id])
-                for q in questionnaire.questions
-                if q.area == area
-            ]
-        )
+        area: percent([q for q in counted if q.area == area])
         for area in questionnaire.areas
+        if any(q.area == area for q in counted)
     }
-    bottlenecks = sorted({q.bottleneck for q in questionnaire.questions} - {"none"})
+    bottlenecks = sorted({q.bottleneck for q in counted} - {"none"})
     bottleneck_scores = {
-        kind: _weighted_percent(
-            [
-                (q.weight, shares[q.id])
-                for q in questionnaire.questions
-                if q.bottleneck == kind
-            ]
-        )
+        kind: percent([q for q in counted if q.bottleneck == kind])
         for kind in bottlenecks
     }
 
     rules = questionnaire.stages
-    stage = _stage_reached(rules, total, frozen_facts, gated=True)
-    stage_by_score = _stage_reached(rules, total, frozen_facts, gated=False)
+    floor, ceiling = _track_bounds(questionnaire, track)
+    stage = _stage_reached(
+        rules, total, frozen_facts, gated=True, floor=floor, ceiling=ceiling
+    )
+    # Up to the stage after the ceiling: a domestic firm whose score would allow more
+    # learns that the entry fact, not its answers, holds it back.
+    stage_by_score = _stage_reached(
+        rules,
+        total,
+        frozen_facts,
+        gated=False,
+        floor=floor,
+        ceiling=min(STAGE_COUNT, ceiling + 1),
+    )
     order = questionnaire.areas
     ranked_areas = sorted(
-        order, key=lambda area: (area_scores[area], -order.index(area))
+        area_scores, key=lambda area: (area_scores[area], -order.index(area))
     )
     return ScoringResult(
         stage=stage,
@@ -453,9 +664,14 @@ def score(
         bottleneck_scores=bottleneck_scores,
         facts=frozen_facts,
         capped_by=_capped_by(rules, stage, stage_by_score, frozen_facts),
-        reasons=_reasons(rules, stage, total, frozen_facts),
-        next_stage=_next_stage_plan(questionnaire, stage, total, frozen_facts, shares),
-        strongest_area=ranked_areas[-1],
-        weakest_area=ranked_areas[0],
+        reasons=_reasons(questionnaire, stage, total, frozen_facts, floor),
+        next_stage=_next_stage_plan(
+            questionnaire, stage, total, frozen_facts, counted, shares
+        ),
+        strongest_area=ranked_areas[-1] if ranked_areas else "",
+        weakest_area=ranked_areas[0] if ranked_areas else "",
         stage_by_score=stage_by_score,
+        track=track,
+        not_applicable=tuple(q.code for q in not_applicable),
+        skipped=tuple(q.code for q in questionnaire.questions if q.id not in asked_ids),
     )

@@ -287,7 +287,7 @@ STAGE_TABLE = [
 
 def test_it_imports_nothing_from_django() -> None:
     code = (
-        "import diagnostics.scoring, sys; "
+        "import diagnostics.scoring, diagnostics.calibration, sys; "
         "assert not any(m.startswith('django') for m in sys.modules)"
     )
     completed = subprocess.run(
