@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
-from accounts.validators import normalize_business_number
+from accounts.validators import normalize_business_number, normalize_hs_code
 
 
 def _helper(submit_label: str, *layout: object) -> FormHelper:
@@ -106,6 +106,10 @@ class CompanyForm(forms.ModelForm):
             "employees",
             "annual_revenue_krw",
             "exports_last_year_usd",
+            "export_markets",
+            "export_years",
+            "presence_abroad",
+            "hs_code",
             "year_founded",
             "target_markets",
             "website",
@@ -115,7 +119,15 @@ class CompanyForm(forms.ModelForm):
         }
         help_texts = {
             "target_markets": _("Hold Ctrl (or ⌘) to choose several countries."),
-            "exports_last_year_usd": _("Enter 0 if the company has not exported yet."),
+            "exports_last_year_usd": _(
+                "Last financial year, in US dollars (won at the year's average rate); "
+                "0 if the company did not export. The diagnostic's stage and program "
+                "eligibility both read this figure."
+            ),
+            "export_markets": _("0 if the company did not export last year."),
+            "export_years": _(
+                "Years in which the company exported, including last year; 0 if never."
+            ),
         }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -131,8 +143,19 @@ class CompanyForm(forms.ModelForm):
                 "annual_revenue_krw",
                 "year_founded",
             ),
-            Fieldset(_("Exports"), "exports_last_year_usd", "target_markets"),
+            Fieldset(
+                _("Exports"),
+                "exports_last_year_usd",
+                "export_markets",
+                "export_years",
+                "presence_abroad",
+                "hs_code",
+                "target_markets",
+            ),
         )
+
+    def clean_hs_code(self) -> str:
+        return normalize_hs_code(self.cleaned_data["hs_code"])
 
     def clean_business_number(self) -> str:
         number = normalize_business_number(self.cleaned_data["business_number"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from accounts.validators import validate_business_number
+from accounts.validators import validate_business_number, validate_hs_code
 
 
 class TimeStampedModel(models.Model):
@@ -70,6 +71,16 @@ class Industry(models.TextChoices):
     U = "U", _("Activities of extraterritorial organisations and bodies")
 
 
+class PresenceAbroad(models.IntegerChoices):
+    """How the firm is present abroad; the levels gate the deepening stages."""
+
+    NONE = 0, _("None")
+    AGENT = 1, _("An agent or distributor under contract")
+    OFFICE = 2, _("A branch or representative office")
+    SUBSIDIARY = 3, _("A subsidiary or production abroad")
+    GROUP = 4, _("Subsidiaries or production in several regions, run as one group")
+
+
 class Role(models.TextChoices):
     """Group names; permissions hang on the groups (see accounts.services.roles_sync)."""
 
@@ -125,8 +136,30 @@ class Company(TimeStampedModel):
     annual_revenue_krw = models.PositiveBigIntegerField(
         _("annual revenue (KRW)"), validators=[MaxValueValidator(10**15)]
     )
+    # The firm's export facts: the one source that both the diagnostic's stage gates
+    # and program eligibility read (a submitted diagnostic keeps a snapshot).
     exports_last_year_usd = models.PositiveBigIntegerField(
         _("exports last year (USD)"), default=0, validators=[MaxValueValidator(10**12)]
+    )
+    export_markets = models.PositiveSmallIntegerField(
+        _("countries exported to last year"),
+        default=0,
+        validators=[MaxValueValidator(250)],
+    )
+    export_years = models.PositiveSmallIntegerField(
+        _("years of exporting"), default=0, validators=[MaxValueValidator(150)]
+    )
+    presence_abroad = models.PositiveSmallIntegerField(
+        _("presence abroad"),
+        choices=PresenceAbroad.choices,
+        default=PresenceAbroad.NONE,
+    )
+    hs_code = models.CharField(
+        _("main product's HS code"),
+        max_length=10,
+        blank=True,
+        validators=[validate_hs_code],
+        help_text=_("At least the 2-digit chapter; up to the 10-digit HSK code."),
     )
     year_founded = models.PositiveSmallIntegerField(
         _("year founded"), validators=[MinValueValidator(1900), MaxValueValidator(2100)]
@@ -146,6 +179,27 @@ class Company(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:company")
+
+    def clean(self) -> None:
+        """Export figures that contradict each other are refused, each with a reason."""
+        errors: dict[str, str] = {}
+        exported = bool(self.exports_last_year_usd)
+        if exported and not self.export_markets:
+            errors["export_markets"] = _(
+                "You entered exports last year: enter the number of countries they "
+                "went to (at least 1)."
+            )
+        if not exported and self.export_markets:
+            errors["export_markets"] = _(
+                "Countries exported to last year needs exports last year above 0."
+            )
+        if exported and not self.export_years:
+            errors["export_years"] = _(
+                "You entered exports last year: count that year as at least 1 year "
+                "of exporting."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self) -> str:

@@ -1,4 +1,4 @@
-"""Validation of Korean business registration numbers (사업자등록번호)."""
+"""Validation of Korean business registration numbers (사업자등록번호) and HS codes."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -30,4 +30,23 @@ def validate_business_number(value: str) -> None:
     if not business_number_is_valid(normalize_business_number(value)):
         raise ValidationError(
             _("Enter a valid 10-digit business registration number."), code="invalid"
+        )
+
+
+def normalize_hs_code(value: str) -> str:
+    """HS codes are written with dots or spaces (8479.89); the digits are the code."""
+    return "".join(ch for ch in value if ch not in ". -")
+
+
+def validate_hs_code(value: str) -> None:
+    # 2 digits name the chapter, 4 the heading, 6 the international subheading; Korea's
+    # HSK adds four more. Odd lengths are no level of the system.
+    code = normalize_hs_code(value)
+    if not code.isdigit() or len(code) not in {2, 4, 6, 8, 10}:
+        raise ValidationError(
+            _(
+                "Enter the HS code as 2, 4, 6, 8 or 10 digits, for example 33 (chapter) "
+                "or 3304.99 (subheading)."
+            ),
+            code="invalid",
         )

@@ -70,6 +70,7 @@ class DraftOnlyInline(DraftOnlyMixin, admin.TabularInline):
 
 class FactInline(DraftOnlyInline):
     model = Fact
+    fields = ["code", "label_ko", "label_en", "source", "conditions", "implies"]
 
 
 class AreaInline(DraftOnlyInline):

@@ -104,6 +104,17 @@ class QuestionnaireVersion(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Tracks (version 2 on): firms holding the entry fact, a fact of their export
+    # figures, are exporters and never below the entry stage; the others never reach it.
+    entry_fact_code = models.SlugField(
+        _("entry fact (code)"), max_length=50, blank=True
+    )
+    entry_stage = models.PositiveSmallIntegerField(
+        _("entry stage"), null=True, blank=True
+    )
+    max_not_applicable = models.PositiveSmallIntegerField(
+        _("most questions a firm may mark not applicable"), default=0
+    )
 
     history = HistoricalRecords()
 
@@ -128,8 +139,14 @@ class QuestionnaireVersion(TimeStampedModel):
         return self.status == VersionStatus.DRAFT
 
 
+class FactSource(models.TextChoices):
+    ANSWER = "answer", _("An answer")
+    PROFILE = "profile", _("The company's export figures")
+
+
 class Fact(VersionContentMixin, BilingualMixin, models.Model):
-    """A gating fact an answer can establish, such as "has exported before"."""
+    """A gating fact: set by an answer ("has an export plan"), or by the company's
+    export figures ("exported US$1M or more last year")."""
 
     version = models.ForeignKey(
         QuestionnaireVersion, related_name="facts", on_delete=models.CASCADE
@@ -137,6 +154,17 @@ class Fact(VersionContentMixin, BilingualMixin, models.Model):
     code = models.SlugField(_("code"), max_length=50)
     label_ko = models.CharField(_("label (Korean)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200)
+    source = models.CharField(
+        _("comes from"),
+        max_length=10,
+        choices=FactSource.choices,
+        default=FactSource.ANSWER,
+    )
+    # For profile facts: [{"field": "exports_last_year_usd", "min": "1"}, ...], all
+    # of which must hold. Fields: scoring.EXPORT_FACT_FIELDS.
+    conditions = models.JSONField(_("conditions on the export figures"), default=list)
+    # Codes of the facts this one implies (has exported -> intends to export).
+    implies = models.JSONField(_("implies the facts"), default=list, blank=True)
 
     history = HistoricalRecords()
 
@@ -184,6 +212,12 @@ class Area(VersionContentMixin, BilingualMixin, models.Model):
         return f"{self.order}. {self.name_ko}"
 
 
+class QuestionTracks(models.TextChoices):
+    BOTH = "both", _("Every firm")
+    DOMESTIC = "domestic", _("Firms that have not exported")
+    EXPORTER = "exporter", _("Exporting firms")
+
+
 class Question(VersionContentMixin, BilingualMixin, models.Model):
     version = models.ForeignKey(
         QuestionnaireVersion, related_name="questions", on_delete=models.CASCADE
@@ -212,6 +246,12 @@ class Question(VersionContentMixin, BilingualMixin, models.Model):
     )
     unit_ko = models.CharField(_("unit (Korean)"), max_length=30, blank=True)
     unit_en = models.CharField(_("unit (English)"), max_length=30, blank=True)
+    tracks = models.CharField(
+        _("asked of"), max_length=10, choices=QuestionTracks.choices, default="both"
+    )
+    # Why a question reveals no bottleneck, where it reveals none.
+    bottleneck_note_ko = models.TextField(_("bottleneck note (Korean)"), blank=True)
+    bottleneck_note_en = models.TextField(_("bottleneck note (English)"), blank=True)
 
     history = HistoricalRecords()
 
@@ -264,6 +304,8 @@ class Option(VersionContentMixin, BilingualMixin, models.Model):
         null=True,
         blank=True,
     )
+    # "Not applicable to our kind of business": left out of the score's denominator.
+    not_applicable = models.BooleanField(_("not applicable"), default=False)
 
     history = HistoricalRecords()
 
@@ -390,6 +432,11 @@ class Diagnostic(TimeStampedModel):
         _("total score"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    # The company's export figures as they were at submission (scoring.ExportFacts):
+    # the profile may change later, the result must not.
+    export_facts = models.JSONField(
+        _("export figures at submission"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("diagnostic")

@@ -15,9 +15,11 @@ from diagnostics import scoring
 from diagnostics.models import (
     Area,
     Fact,
+    FactSource,
     Option,
     Question,
     QuestionnaireVersion,
+    QuestionTracks,
     StageRule,
     VersionStatus,
 )
@@ -82,6 +84,25 @@ class QuestionnaireContent:
                 )
                 for rule in self.stage_rules
             ),
+            profile_facts=tuple(
+                scoring.ProfileFact(
+                    code=fact.code,
+                    conditions=tuple(
+                        scoring.FactCondition(item["field"], Decimal(item["min"]))
+                        for item in fact.conditions
+                    ),
+                )
+                for fact in self.facts.values()
+                if fact.source == FactSource.PROFILE
+            ),
+            implications={
+                fact.code: frozenset(fact.implies)
+                for fact in self.facts.values()
+                if fact.implies
+            },
+            entry_fact=self.version.entry_fact_code or None,
+            entry_stage=self.version.entry_stage,
+            max_not_applicable=self.version.max_not_applicable,
         )
 
     def _question_spec(self, question: Question) -> scoring.QuestionSpec:
@@ -104,11 +125,19 @@ class QuestionnaireContent:
                     else None,
                     band_min=option.band_min,
                     band_max=option.band_max,
+                    not_applicable=option.not_applicable,
                 )
                 for option in self.options[question.pk]
             ),
+            tracks=_TRACKS[question.tracks],
         )
 
+
+_TRACKS = {
+    QuestionTracks.BOTH: scoring.TRACKS,
+    QuestionTracks.DOMESTIC: frozenset({scoring.DOMESTIC}),
+    QuestionTracks.EXPORTER: frozenset({scoring.EXPORTER}),
+}
 
 _cache: dict[int, QuestionnaireContent] = {}
 _cache_lock = Lock()

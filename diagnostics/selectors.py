@@ -9,12 +9,23 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 
 from accounts.models import Company
+from diagnostics import scoring
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus
 from diagnostics.questionnaire import questionnaire_content
 
 # A company's history page lists at most this many diagnostics (years of re-takes).
 HISTORY_LIMIT = 50
 AGENCY_PAGE_SIZE = 50
+
+
+def company_export_facts(company: Company) -> scoring.ExportFacts:
+    """The export figures of the company's profile, as scoring reads them."""
+    return scoring.ExportFacts(
+        exports_last_year_usd=company.exports_last_year_usd,
+        export_markets=company.export_markets,
+        export_years=company.export_years,
+        presence_level=company.presence_abroad,
+    )
 
 
 def submitted_diagnostics(company: Company) -> QuerySet[Diagnostic]:

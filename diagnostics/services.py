@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from diagnostics.models import (
     Diagnostic,
     DiagnosticStatus,
     Fact,
+    FactSource,
     Option,
     Question,
     QuestionnaireVersion,
@@ -26,6 +28,7 @@ from diagnostics.models import (
     VersionStatus,
 )
 from diagnostics.questionnaire import questionnaire_content
+from diagnostics.selectors import company_export_facts
 from programs.services import recommendations_store
 
 
@@ -185,15 +188,16 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
     programs app, the recommendations of the moment.
     """
     locked = (
-        Diagnostic.objects.select_for_update()
-        .select_related("version")
+        Diagnostic.objects.select_for_update(of=("self",))
+        .select_related("version", "company")
         .get(pk=diagnostic.pk)
     )
     if locked.status == DiagnosticStatus.SUBMITTED:
         return locked
     content = questionnaire_content(locked.version)
+    figures = company_export_facts(locked.company)
     try:
-        result = scoring.score(content.spec, diagnostic_answer_inputs(locked))
+        result = scoring.score(content.spec, diagnostic_answer_inputs(locked), figures)
     except scoring.MissingAnswers as error:
         raise IncompleteDiagnostic(error.codes) from error
     except scoring.InvalidAnswer as error:  # only reachable through data corruption
@@ -205,6 +209,7 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
     locked.stage = result.stage
     locked.total_score = result.total_score
     locked.result = result_to_json(result)
+    locked.export_facts = dataclasses.asdict(figures)
     locked.save()
     AreaScore.objects.bulk_create(
         AreaScore(diagnostic=locked, area=content.area_by_code[code], score=value)
@@ -228,7 +233,10 @@ def result_to_json(result: scoring.ScoringResult) -> dict[str, Any]:
 
     plan = result.next_stage
     return {
-        "method": "weighted-areas-v1",
+        "method": "weighted-areas-v2" if result.track else "weighted-areas-v1",
+        "track": result.track,
+        "not_applicable": list(result.not_applicable),
+        "skipped": list(result.skipped),
         "stage": result.stage,
         "stage_by_score": result.stage_by_score,
         "phase": result.phase,
@@ -263,7 +271,12 @@ def questionnaire_import(
 ) -> QuestionnaireVersion:
     """Create a questionnaire version from its JSON form (see diagnostics/content)."""
     version = QuestionnaireVersion.objects.create(
-        number=data["number"], title=data["title"], notes=data.get("notes", "")
+        number=data["number"],
+        title=data["title"],
+        notes=data.get("notes", ""),
+        entry_fact_code=data.get("entry_fact") or "",
+        entry_stage=data.get("entry_stage"),
+        max_not_applicable=data.get("max_not_applicable", 0),
     )
     facts = {
         item["code"]: Fact.objects.create(
@@ -271,6 +284,9 @@ def questionnaire_import(
             code=item["code"],
             label_ko=item["label_ko"],
             label_en=item["label_en"],
+            source=item.get("source", FactSource.ANSWER),
+            conditions=item.get("conditions", []),
+            implies=item.get("implies", []),
         )
         for item in data["facts"]
     }
@@ -293,6 +309,7 @@ def questionnaire_import(
                 sets_fact=facts[option["fact"]] if option.get("fact") else None,
                 band_min=option.get("band_min"),
                 band_max=option.get("band_max"),
+                not_applicable=option.get("not_applicable", False),
             )
             for order, option in enumerate(item["options"], start=1)
         )
@@ -340,6 +357,9 @@ def questionnaire_copy_to_draft(
         number=(last.first() or 0) + 1,
         title=version.title,
         notes=f"Copied from v{version.number}",
+        entry_fact_code=version.entry_fact_code,
+        entry_stage=version.entry_stage,
+        max_not_applicable=version.max_not_applicable,
     )
     facts = {}
     for fact in Fact.objects.filter(version=version):

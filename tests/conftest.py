@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from django import forms
 from django.conf import settings
 
 from accounts.models import Role
@@ -132,7 +133,9 @@ def admin_form_data(response) -> dict[str, Any]:
             value = bound.value()
             if value is None:
                 continue
-            if isinstance(value, bool):
+            if isinstance(bound.field, forms.JSONField):
+                data[bound.html_name] = bound.field.prepare_value(value)
+            elif isinstance(value, bool):
                 if value:
                     data[bound.html_name] = "on"
             elif isinstance(value, list | tuple):

@@ -26,6 +26,8 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     employees = 30
     annual_revenue_krw = 5_000_000_000
     exports_last_year_usd = 120_000
+    export_markets = 2
+    export_years = 3
     year_founded = 2010
     target_markets = ["US", "VN"]
 
