@@ -432,6 +432,17 @@ class Diagnostic(TimeStampedModel):
         return self.status == DiagnosticStatus.SUBMITTED
 
 
+# An answer with a value. A cleared answer keeps its row, with both values null, so
+# its revision still tells a stale page that it changed; it counts as unanswered.
+ANSWER_GIVEN = Q(option__isnull=False) | Q(number_value__isnull=False)
+
+
+class AnswerQuerySet(models.QuerySet["Answer"]):
+    def given(self) -> AnswerQuerySet:
+        """The answers that hold a value: what every reader counts as answered."""
+        return self.filter(ANSWER_GIVEN)
+
+
 class Answer(TimeStampedModel):
     diagnostic = models.ForeignKey(
         Diagnostic, related_name="answers", on_delete=models.CASCADE
@@ -451,6 +462,8 @@ class Answer(TimeStampedModel):
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True
     )
 
+    objects = AnswerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
@@ -458,14 +471,19 @@ class Answer(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["diagnostic", "question"], name="answer_one_per_question"
             ),
+            # Both null is a cleared answer (see ANSWER_GIVEN); both set is never valid.
             models.CheckConstraint(
-                condition=Q(option__isnull=False) | Q(number_value__isnull=False),
-                name="answer_has_value",
+                condition=Q(option__isnull=True) | Q(number_value__isnull=True),
+                name="answer_one_value_at_most",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.diagnostic_id}/{self.question_id}"
+
+    @property
+    def is_cleared(self) -> bool:
+        return self.option_id is None and self.number_value is None
 
 
 class AreaScore(models.Model):

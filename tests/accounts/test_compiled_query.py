@@ -128,6 +128,21 @@ def test_the_wizard_state_matches_the_diagnostic_and_its_answers(alice, content)
     assert state.answers == answers_by_question(draft)
 
 
+def test_the_wizard_state_leaves_out_a_cleared_answer(alice, content):
+    draft = answer_all(
+        diagnostic_start(company=alice.company, user=alice), content, alice
+    )
+    cleared = Answer.objects.filter(diagnostic=draft, option__isnull=True).first()
+    Answer.objects.filter(pk=cleared.pk).update(number_value=None)
+
+    state = wizard_state(company_id=alice.company_id, pk=draft.pk)
+
+    assert state is not None
+    assert cleared.question_id not in state.answers
+    assert state.answers == answers_by_question(draft)
+    assert len(state.answers) == len(content.questions) - 1
+
+
 def test_the_wizard_state_of_another_company_is_none(alice, bob, content):
     draft = diagnostic_start(company=alice.company, user=alice)
 
