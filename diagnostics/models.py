@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -28,12 +29,95 @@ class BilingualMixin:
 class PublishedVersionLocked(Exception):
     """Content of a published or retired questionnaire version cannot change."""
 
+    def __init__(self, version_id: int, status: str) -> None:
+        super().__init__(
+            f"Questionnaire version {version_id} is {status}; copy it to a draft."
+        )
+
+
+def _refuse_locked(rows: QuerySet[Any], version_path: str) -> None:
+    """Raise if any of `rows` belongs to a version past its draft.
+
+    `version_path` leads from a row to its version ("" for versions themselves).
+    """
+    prefix = f"{version_path}__" if version_path else ""
+    found = (
+        rows.exclude(**{f"{prefix}status": VersionStatus.DRAFT})
+        .values_list(version_path or "pk", f"{prefix}status")
+        .first()
+    )
+    if found is not None:
+        raise PublishedVersionLocked(*found)
+
+
+class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
+    """update() and delete() refuse versions that are no longer drafts.
+
+    Bulk writes skip Model.save() and delete(); these keep them from changing what past
+    results were scored against.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        # Retiring the published version (questionnaire_publish) is the one change a
+        # locked version takes.
+        if kwargs != {"status": VersionStatus.RETIRED}:
+            _refuse_locked(self, "")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_locked(self, "")
+        return super().delete()
+
+
+class VersionContentQuerySet(models.QuerySet[Any]):
+    """update(), delete() and bulk_create() refuse rows of a version past its draft.
+
+    They write SQL without calling the rows' save() or delete(), which
+    VersionContentMixin guards. An update or bulk_create that puts rows under a
+    published question or version is refused too.
+    """
+
+    # From a row to its version; its first part is the parent a row hangs from.
+    version_path = "version"
+
+    def update(self, **kwargs: Any) -> int:
+        _refuse_locked(self, self.version_path)
+        parent = self.version_path.partition("__")[0]
+        target = kwargs.get(parent, kwargs.get(f"{parent}_id"))
+        if isinstance(target, models.Model):
+            target = target.pk
+        if isinstance(target, int):  # an expression (bulk_update's Case) is not checked
+            self._refuse_locked_parents({target})
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_locked(self, self.version_path)
+        return super().delete()
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        parent = self.model._meta.get_field(self.version_path.partition("__")[0])
+        self._refuse_locked_parents({getattr(obj, parent.attname) for obj in objs})
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def _refuse_locked_parents(self, parent_ids: set[int]) -> None:
+        """Refuse when any of these parents (versions, or questions) is locked."""
+        parent, _, path_from_parent = self.version_path.partition("__")
+        model = self.model._meta.get_field(parent).related_model
+        rows = model._default_manager.filter(pk__in=parent_ids)  # type: ignore[union-attr]
+        _refuse_locked(rows, path_from_parent)
+
+
+class OptionQuerySet(VersionContentQuerySet):
+    version_path = "question__version"
+
 
 class VersionContentMixin:
     """Refuses writes to the content of a version that is no longer a draft.
 
     Past results keep pointing at their version's rows; this keeps those rows as they
-    were scored, whatever path (admin, shell, code) tries to change them.
+    were scored, whatever path (admin, shell, code) tries to change them. Bulk writes
+    go through VersionContentQuerySet, which refuses the same rows.
     """
 
     def _owning_version_id(self) -> int | None:
@@ -49,9 +133,7 @@ class VersionContentMixin:
             .first()
         )
         if status not in (None, VersionStatus.DRAFT):
-            raise PublishedVersionLocked(
-                f"Questionnaire version {version_id} is {status}; copy it to a draft."
-            )
+            raise PublishedVersionLocked(version_id, status)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._check_editable()
@@ -116,6 +198,7 @@ class QuestionnaireVersion(TimeStampedModel):
         _("most questions a firm may mark not applicable"), default=0
     )
 
+    objects = QuestionnaireVersionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -166,6 +249,7 @@ class Fact(VersionContentMixin, BilingualMixin, models.Model):
     # Codes of the facts this one implies (has exported -> intends to export).
     implies = models.JSONField(_("implies the facts"), default=list, blank=True)
 
+    objects = VersionContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -193,6 +277,7 @@ class Area(VersionContentMixin, BilingualMixin, models.Model):
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
 
+    objects = VersionContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -253,6 +338,7 @@ class Question(VersionContentMixin, BilingualMixin, models.Model):
     bottleneck_note_ko = models.TextField(_("bottleneck note (Korean)"), blank=True)
     bottleneck_note_en = models.TextField(_("bottleneck note (English)"), blank=True)
 
+    objects = VersionContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -307,6 +393,7 @@ class Option(VersionContentMixin, BilingualMixin, models.Model):
     # "Not applicable to our kind of business": left out of the score's denominator.
     not_applicable = models.BooleanField(_("not applicable"), default=False)
 
+    objects = OptionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -362,6 +449,7 @@ class StageRule(VersionContentMixin, BilingualMixin, models.Model):
     rationale_ko = models.TextField(_("rationale (Korean)"), blank=True)
     rationale_en = models.TextField(_("rationale (English)"), blank=True)
 
+    objects = VersionContentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -483,6 +571,17 @@ class Diagnostic(TimeStampedModel):
         return self.status == DiagnosticStatus.SUBMITTED
 
 
+# An answer with a value. A cleared answer keeps its row, with both values null, so
+# its revision still tells a stale page that it changed; it counts as unanswered.
+ANSWER_GIVEN = Q(option__isnull=False) | Q(number_value__isnull=False)
+
+
+class AnswerQuerySet(models.QuerySet["Answer"]):
+    def given(self) -> AnswerQuerySet:
+        """The answers that hold a value: what every reader counts as answered."""
+        return self.filter(ANSWER_GIVEN)
+
+
 class Answer(TimeStampedModel):
     diagnostic = models.ForeignKey(
         Diagnostic, related_name="answers", on_delete=models.CASCADE
@@ -502,6 +601,8 @@ class Answer(TimeStampedModel):
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True
     )
 
+    objects = AnswerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
@@ -509,14 +610,19 @@ class Answer(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["diagnostic", "question"], name="answer_one_per_question"
             ),
+            # Both null is a cleared answer (see ANSWER_GIVEN); both set is never valid.
             models.CheckConstraint(
-                condition=Q(option__isnull=False) | Q(number_value__isnull=False),
-                name="answer_has_value",
+                condition=Q(option__isnull=True) | Q(number_value__isnull=True),
+                name="answer_one_value_at_most",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.diagnostic_id}/{self.question_id}"
+
+    @property
+    def is_cleared(self) -> bool:
+        return self.option_id is None and self.number_value is None
 
 
 class AreaScore(models.Model):

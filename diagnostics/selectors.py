@@ -40,7 +40,7 @@ def diagnostics_overview(*, company: Company) -> dict[str, Any]:
     draft = Diagnostic.objects.filter(
         company=company, status=DiagnosticStatus.DRAFT
     ).first()
-    answered = Answer.objects.filter(diagnostic=draft).count() if draft else 0
+    answered = Answer.objects.given().filter(diagnostic=draft).count() if draft else 0
     question_count = len(questionnaire_content(draft.version).questions) if draft else 0
     submitted = list(submitted_diagnostics(company)[:HISTORY_LIMIT])
     return {
@@ -59,9 +59,11 @@ class AnswerRow(NamedTuple):
 
 
 def answers_by_question(diagnostic: Diagnostic) -> dict[int, AnswerRow]:
-    """The diagnostic's answers as plain rows: the wizard reads them on every request."""
-    rows = Answer.objects.filter(diagnostic=diagnostic).values_list(
-        "question_id", "option_id", "number_value"
+    """The diagnostic's given answers as plain rows (cleared ones are left out)."""
+    rows = (
+        Answer.objects.given()
+        .filter(diagnostic=diagnostic)
+        .values_list("question_id", "option_id", "number_value")
     )
     return {row[0]: AnswerRow(*row) for row in rows}
 
@@ -102,5 +104,10 @@ def wizard_state(diagnostics: QuerySet[Diagnostic], *, pk: int) -> WizardState |
     if not rows:
         return None
     version_id, status, revision = rows[0][:3]
-    answers = {row[3]: AnswerRow(*row[3:]) for row in rows if row[3] is not None}
+    # A cleared answer (no option, no number) is unanswered: see Answer.objects.given().
+    answers = {
+        row[3]: AnswerRow(*row[3:])
+        for row in rows
+        if row[4] is not None or row[5] is not None
+    }
     return WizardState(pk, version_id, status, revision, answers)

@@ -97,7 +97,9 @@ def diagnostic_save_answers(
 ) -> Diagnostic:
     """Save one page of answers (question id -> value; None clears an answer).
 
-    Refuses with StaleDraft when an answer on this page was changed after the page was
+    A cleared answer keeps its row, with no value and the new revision, so a page
+    rendered before the clear cannot bring the old value back unnoticed. Refuses with
+    StaleDraft when an answer on this page was changed (or cleared) after the page was
     rendered (`base_revision`) and the page would overwrite it with something else.
     Values must already be validated against their questions (the step form does it).
     """
@@ -121,13 +123,12 @@ def diagnostic_save_answers(
     revision = locked.revision + 1
     to_create: list[Answer] = []
     to_update: list[Answer] = []
-    to_delete: list[int] = []
-    for question_id, value in values.items():
+    for question_id, given in values.items():
         answer = existing.get(question_id)
-        if value is None:
-            if answer is not None:
-                to_delete.append(answer.pk)
-            continue
+        if given is None and answer is None:
+            continue  # never answered: no row, and no revision to guard
+        # Clearing keeps the row, without a value, so its revision records the clear.
+        value = given if given is not None else AnswerValue()
         if answer is None:
             to_create.append(
                 Answer(
@@ -149,7 +150,6 @@ def diagnostic_save_answers(
     Answer.objects.bulk_update(
         to_update, ["option", "number_value", "revision", "answered_by", "updated_at"]
     )
-    Answer.objects.filter(pk__in=to_delete).delete()
     locked.revision = revision
     locked.last_step = step
     locked.save(update_fields=["revision", "last_step", "updated_at"])
@@ -158,7 +158,7 @@ def diagnostic_save_answers(
 
 def _differs(answer: Answer, value: AnswerValue | None) -> bool:
     if value is None:
-        return True
+        value = AnswerValue()  # clearing differs only from an answer with a value
     same_number = (answer.number_value is None and value.number is None) or (
         answer.number_value is not None
         and value.number is not None
@@ -175,7 +175,7 @@ def diagnostic_answer_inputs(diagnostic: Diagnostic) -> dict[int, scoring.Answer
             if answer.number_value is not None
             else None,
         )
-        for answer in Answer.objects.filter(diagnostic=diagnostic)
+        for answer in Answer.objects.given().filter(diagnostic=diagnostic)
     }
 
 

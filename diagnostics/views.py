@@ -161,7 +161,7 @@ def _autosave_response(
     context: dict[str, object] = {"problem": problem, "saved": saved}
     if saved is not None:
         context.update(
-            answered=Answer.objects.filter(diagnostic=saved).count(),
+            answered=Answer.objects.given().filter(diagnostic=saved).count(),
             question_count=question_count,
             saved_at=timezone.localtime(saved.updated_at),
         )

@@ -55,3 +55,18 @@ def test_the_wizard_state_of_a_draft_without_answers_has_none(alice, content):
     state = wizard_state(diagnostics_for_member(alice), pk=draft.pk)
 
     assert state is not None and state.answers == {}
+
+
+def test_the_wizard_state_leaves_out_a_cleared_answer(alice, content):
+    draft = answer_all(
+        diagnostic_start(company=alice.company, user=alice), content, alice
+    )
+    cleared = Answer.objects.filter(diagnostic=draft, option__isnull=True).first()
+    Answer.objects.filter(pk=cleared.pk).update(number_value=None)
+
+    state = wizard_state(diagnostics_for_member(alice), pk=draft.pk)
+
+    assert state is not None
+    assert cleared.question_id not in state.answers
+    assert state.answers == answers_by_question(draft)
+    assert len(state.answers) == len(content.questions) - 1

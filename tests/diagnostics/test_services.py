@@ -88,24 +88,119 @@ def test_a_stale_page_names_the_questions_changed_since(alice, anna, content):
     assert stale.value.question_codes == [question.code]
 
 
-def test_clearing_a_number_deletes_the_answer(alice, content):
+def _number_question(content):
+    return next(q for q in content.questions if q.kind == QuestionKind.NUMBER)
+
+
+def _save(draft, user, values, base_revision):
+    return diagnostic_save_answers(
+        diagnostic=draft,
+        user=user,
+        step=1,
+        values=values,
+        base_revision=base_revision,
+    )
+
+
+def test_it_keeps_a_cleared_answer_as_a_row_without_a_value(alice, anna, content):
     draft = diagnostic_start(company=alice.company, user=alice)
-    question = next(q for q in content.questions if q.kind == QuestionKind.NUMBER)
-    saved = diagnostic_save_answers(
+    question = _number_question(content)
+    saved = _save(draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0)
+
+    cleared = _save(saved, anna, {question.pk: None}, saved.revision)
+
+    answer = Answer.objects.get(diagnostic=draft, question=question)
+    assert answer.is_cleared
+    assert (answer.revision, answer.answered_by) == (cleared.revision, anna)
+    assert not Answer.objects.given().filter(diagnostic=draft).exists()
+
+
+def test_it_stores_no_row_for_a_question_never_answered(alice, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+
+    _save(draft, alice, {_number_question(content).pk: None}, 0)
+
+    assert not Answer.objects.filter(diagnostic=draft).exists()
+
+
+def test_it_refuses_a_stale_tab_bringing_back_a_cleared_answer(alice, anna, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    question = _number_question(content)
+    both_tabs_saw = _save(
+        draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0
+    )
+    _save(both_tabs_saw, anna, {question.pk: None}, both_tabs_saw.revision)
+
+    with pytest.raises(StaleDraft) as stale:
+        _save(
+            both_tabs_saw,
+            alice,
+            {question.pk: AnswerValue(number=Decimal(1))},
+            both_tabs_saw.revision,
+        )
+
+    assert stale.value.question_codes == [question.code]
+    assert Answer.objects.get(diagnostic=draft, question=question).is_cleared
+
+
+def test_it_accepts_a_stale_tab_that_also_leaves_the_answer_cleared(
+    alice, anna, content
+):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    question = _number_question(content)
+    both_tabs_saw = _save(
+        draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0
+    )
+    _save(both_tabs_saw, anna, {question.pk: None}, both_tabs_saw.revision)
+
+    _save(both_tabs_saw, alice, {question.pk: None}, both_tabs_saw.revision)
+
+    assert Answer.objects.get(diagnostic=draft, question=question).is_cleared
+
+
+def test_it_answers_a_cleared_question_again_on_the_same_row(alice, content):
+    draft = diagnostic_start(company=alice.company, user=alice)
+    question = _number_question(content)
+    saved = _save(draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0)
+    row = Answer.objects.get(diagnostic=draft, question=question).pk
+    cleared = _save(saved, alice, {question.pk: None}, saved.revision)
+
+    again = _save(
+        cleared, alice, {question.pk: AnswerValue(number=Decimal(2))}, cleared.revision
+    )
+
+    answer = Answer.objects.given().get(diagnostic=draft, question=question)
+    assert (answer.pk, answer.number_value, answer.revision) == (
+        row,
+        Decimal(2),
+        again.revision,
+    )
+
+
+def test_it_refuses_submit_with_a_cleared_answer_and_names_it(alice, content):
+    draft = answer_all(
+        diagnostic_start(company=alice.company, user=alice), content, alice
+    )
+    question = _number_question(content)
+    step = next(
+        index
+        for index, area in enumerate(content.areas, start=1)
+        if question in area.questions
+    )
+    draft = diagnostic_save_answers(
         diagnostic=draft,
         user=alice,
-        step=1,
-        values={question.pk: AnswerValue(number=Decimal(1))},
-        base_revision=0,
-    )
-    diagnostic_save_answers(
-        diagnostic=saved,
-        user=alice,
-        step=1,
+        step=step,
         values={question.pk: None},
-        base_revision=1,
+        base_revision=draft.revision,
     )
-    assert not Answer.objects.filter(diagnostic=draft).exists()
+
+    with pytest.raises(IncompleteDiagnostic) as incomplete:
+        diagnostic_submit(diagnostic=draft, user=alice)
+
+    assert incomplete.value.question_codes == (question.code,)
+    draft.refresh_from_db()
+    assert not draft.is_submitted
 
 
 def test_submit_refuses_an_incomplete_draft_and_names_what_is_missing(alice, content):

@@ -4,6 +4,7 @@ Bob (firm B) gets a 404 for anything of A's."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -390,3 +391,95 @@ def test_a_page_from_the_fragment_cache_carries_this_firms_own_form(
     assert _revision(second) == "41" != _revision(first)
     assert f'max="{len(content.questions)}" value="{len(content.questions)}"' in page
     assert page.count('name="csrfmiddlewaretoken"') == 3  # step, language, log-out
+
+
+HX = {"hx-request": "true"}
+
+
+def _number_step(content):
+    """The first step with a number question (the only kind a firm can clear)."""
+    return next(
+        (index, q)
+        for index, area in enumerate(content.areas, start=1)
+        for q in area.questions
+        if q.kind == QuestionKind.NUMBER
+    )
+
+
+def _autosave(client, url: str, data: dict[str, str]):
+    return client.post(url, {**data, "nav": "autosave"}, headers=HX)
+
+
+def test_it_refuses_a_stale_tab_bringing_back_a_cleared_answer(
+    client, alice, draft, content
+):
+    client.force_login(alice)
+    client.post(reverse("set_language"), {"language": "en"})
+    step, question = _number_step(content)
+    url = reverse("diagnostics:step", args=[draft.pk, step])
+    client.post(url, _step_data(content, step))
+    both_tabs = _revision(client.get(url))
+    _autosave(
+        client,
+        url,
+        {**_step_data(content, step, revision=both_tabs), f"q_{question.code}": ""},
+    )  # tab 1 clears the number
+
+    response = _autosave(client, url, _step_data(content, step, revision=both_tabs))
+
+    assert "Reload the page to see the newer answers." in response.content.decode()
+    assert question.code in response.content.decode()
+    assert Answer.objects.get(diagnostic=draft, question=question).is_cleared
+
+
+def test_it_counts_a_cleared_answer_as_unanswered_on_every_page(
+    client, alice, draft, content
+):
+    answer_all(draft, content, alice)
+    client.force_login(alice)
+    step, question = _number_step(content)
+    url = reverse("diagnostics:step", args=[draft.pk, step])
+    data = _step_data(content, step, revision=_revision(client.get(url)))
+    total = len(content.questions)
+    progress = f'max="{total}" value="{total - 1}"'
+
+    autosave = _autosave(client, url, {**data, f"q_{question.code}": ""})
+
+    assert progress in autosave.content.decode()
+    page = client.get(url).content.decode()
+    assert progress in page
+    assert re.search(rf'name="q_{question.code}" id="[^"]+" value=""', page)
+    assert progress in client.get(reverse("accounts:home")).content.decode()
+    review = client.get(reverse("diagnostics:review", args=[draft.pk]))
+    assert progress in review.content.decode()
+    assert review.context["missing"] == [question]
+
+
+def test_it_refuses_submit_with_a_cleared_answer(client, alice, draft, content):
+    answer_all(draft, content, alice)
+    client.force_login(alice)
+    step, question = _number_step(content)
+    url = reverse("diagnostics:step", args=[draft.pk, step])
+    data = _step_data(content, step, revision=_revision(client.get(url)))
+    _autosave(client, url, {**data, f"q_{question.code}": ""})
+
+    response = client.post(reverse("diagnostics:submit", args=[draft.pk]))
+
+    assert response.url == reverse("diagnostics:review", args=[draft.pk])
+    draft.refresh_from_db()
+    assert draft.status == DiagnosticStatus.DRAFT
+
+
+def test_it_saves_an_answer_given_again_after_a_clear(client, alice, draft, content):
+    client.force_login(alice)
+    step, question = _number_step(content)
+    url = reverse("diagnostics:step", args=[draft.pk, step])
+    client.post(url, _step_data(content, step))
+    data = _step_data(content, step, revision=_revision(client.get(url)))
+    _autosave(client, url, {**data, f"q_{question.code}": ""})
+
+    response = _autosave(client, url, {**data, "revision": _revision(client.get(url))})
+
+    assert "text-danger" not in response.content.decode()
+    answer = Answer.objects.given().get(diagnostic=draft, question=question)
+    assert answer.number_value == Decimal(data[f"q_{question.code}"])

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diagnostics', '0004_view_all_regions_permission'),
+        ('diagnostics', '0005_view_all_regions_permission'),
     ]
 
     operations = [

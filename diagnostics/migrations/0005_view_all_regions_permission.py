@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diagnostics', '0003_question_bank_history'),
+        ('diagnostics', '0004_answer_cleared_keeps_its_row'),
     ]
 
     operations = [
