@@ -61,6 +61,19 @@ class QuestionnaireContent:
     def option_by_id(self) -> dict[int, Option]:
         return {o.pk: o for options in self.options.values() for o in options}
 
+    def track_for(self, figures: scoring.ExportFacts | None) -> str | None:
+        """The track a firm with these export figures is on (None: no tracks)."""
+        return scoring.track_for(self.spec, figures)
+
+    def asked(self, track: str | None) -> tuple[Question, ...]:
+        """The questions a firm on `track` answers, in order."""
+        ids = {q.id for q in scoring.questions_for_track(self.spec, track)}
+        return tuple(q for q in self.questions if q.pk in ids)
+
+    def asked_in(self, area: AreaContent, track: str | None) -> tuple[Question, ...]:
+        ids = {q.pk for q in self.asked(track)}
+        return tuple(q for q in area.questions if q.pk in ids)
+
     def step_of(self, question: Question) -> int:
         for index, content in enumerate(self.areas, start=1):
             if content.area.pk == question.area_id:

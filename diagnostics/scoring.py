@@ -587,6 +587,45 @@ def _number_problems(question: QuestionSpec) -> list[str]:
     return [f"Question {question.code} has bands with gaps or overlaps."]
 
 
+@dataclass(frozen=True)
+class Contradiction:
+    """An answer that denies a fact the firm's export figures establish."""
+
+    question_code: str
+    fact: str
+
+
+def contradictions(
+    questionnaire: Questionnaire,
+    answers: Mapping[int, AnswerInput],
+    figures: ExportFacts | None,
+) -> tuple[Contradiction, ...]:
+    """Answers whose option lacks a fact that the profile's figures (or what they
+    imply) establish, where another option of the question would have set it: a firm
+    that exported last year and answers "we have no plans to export".
+
+    Unanswered, unknown and not-applicable answers contradict nothing.
+    """
+    held = held_facts(questionnaire, figures)
+    found: list[Contradiction] = []
+    for question in questions_for_track(
+        questionnaire, track_for(questionnaire, figures)
+    ):
+        answer = answers.get(question.id)
+        if answer is None:
+            continue
+        try:
+            option = _chosen_option(question, answer)
+        except InvalidAnswer:
+            continue
+        if option.not_applicable:
+            continue
+        settable = {o.fact for o in question.options if o.fact} & held
+        for fact in sorted(settable - {option.fact}):
+            found.append(Contradiction(question.code, fact))
+    return tuple(found)
+
+
 def score(
     questionnaire: Questionnaire,
     answers: Mapping[int, AnswerInput],

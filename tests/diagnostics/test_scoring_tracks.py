@@ -17,6 +17,7 @@ from diagnostics.scoring import (
     EXPORTER,
     STAGE_COUNT,
     AnswerInput,
+    Contradiction,
     ExportFacts,
     FactCondition,
     InvalidAnswer,
@@ -28,6 +29,7 @@ from diagnostics.scoring import (
     QuestionSpec,
     Reason,
     StageSpec,
+    contradictions,
     held_facts,
     score,
     validate_questionnaire,
@@ -275,6 +277,25 @@ def test_it_gives_no_score_to_an_area_with_nothing_counted() -> None:
 )
 def test_it_reports_each_problem_of_a_tracked_questionnaire(change, problem) -> None:
     assert problem in validate_questionnaire(dataclasses.replace(TRACKED, **change))
+
+
+def test_it_points_out_an_answer_that_denies_what_the_figures_show() -> None:
+    answers = {**_all(3), 1: AnswerInput(option_id=11), 2: AnswerInput(option_id=22)}
+
+    found = contradictions(TRACKED, answers, BIG_EXPORTER)
+
+    assert found == (
+        Contradiction("Q01", "export_intent"),
+        Contradiction("Q02", "export_plan"),
+    )
+    # A firm without exports holds neither fact, so the same answers deny nothing.
+    assert contradictions(TRACKED, answers, DOMESTIC_FIRM) == ()
+
+
+def test_it_finds_no_contradiction_in_answers_that_agree_or_are_missing() -> None:
+    assert contradictions(TRACKED, _all(3), BIG_EXPORTER) == ()
+    assert contradictions(TRACKED, {}, BIG_EXPORTER) == ()
+    assert contradictions(TRACKED, {1: AnswerInput(option_id=99)}, BIG_EXPORTER) == ()
 
 
 # Properties ------------------------------------------------------------------------
