@@ -94,6 +94,12 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_detail": [submitted.pk],
         "diagnostics:agency_refresh_recommendations": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
+        "accounts:signup_confirm": ["not-a-token"],
+        "accounts:invitation_accept": ["not-a-token"],
+        "accounts:member_remove": [alice.pk],
+        "accounts:invitation_revoke": [
+            alice.company.invitations.create(email="invitee@example.com").pk
+        ],
     }
     urls = {name: reverse(name, args=args.get(name, [])) for name in ALL_NAMES}
     urls["diagnostics:compare"] += f"?a={submitted.pk}&b={submitted.pk}"
