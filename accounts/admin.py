@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Company, User
+from accounts.models import Company, Invitation, InvitationStatus, User
+from accounts.services import invitation_revoke
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -64,3 +68,61 @@ class CompanyAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["region", "industry"]
     search_fields = ["name_ko", "name_en", "business_number"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-mostly: invitations are made and used on the site; staff look them up when
+    a firm asks, and may withdraw one."""
+
+    list_display = [
+        "email",
+        "company",
+        "status",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["status", "created_at"]
+    search_fields = ["email", "company__name_ko", "company__name_en"]
+    list_select_related = ["company", "invited_by"]
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+    fields = [
+        "company",
+        "email",
+        "status",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # An invitation sends a mail with a link; only the team page makes one.
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Invitation | None = None
+    ) -> bool:
+        return False
+
+    @admin.action(description=_("Withdraw the selected pending invitations"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        count = 0
+        for invitation in queryset.filter(status=InvitationStatus.PENDING):
+            invitation_revoke(invitation=invitation, user=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d invitation withdrawn.",
+                "%(count)d invitations withdrawn.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -1,6 +1,8 @@
-"""Forms for sign-up, log-in and the company profile."""
+"""Forms for sign-up, log-in, the company profile and team invitations."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
@@ -10,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
+from accounts.services import normalize_email
 from accounts.validators import normalize_business_number, normalize_hs_code
 
 
@@ -23,14 +26,32 @@ def _helper(submit_label: str, *layout: object) -> FormHelper:
 
 
 class SignupForm(forms.Form):
+    """The address only: the password is chosen from the link mailed to it, so that
+    only the address's owner can create its account."""
+
     email = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Create account"))
+
+    def clean_email(self) -> str:
+        # No check for an existing account here: the form must not tell.
+        return normalize_email(self.cleaned_data["email"])
+
+
+class PasswordSetForm(forms.Form):
+    """A new account's password, checked by the site's password validators."""
+
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password", "autofocus": True}
+        ),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
@@ -39,31 +60,21 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(
+        self, *args: Any, email: str, submit_label: str, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Create account"))
+        self.email = email
+        self.helper = _helper(submit_label)
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "An account with this e-mail address already exists. Log in instead."
-                ),
-                code="duplicate",
-            )
-        return email
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords do not match."))
         elif first:
             try:
-                password_validation.validate_password(
-                    first, User(email=cleaned.get("email", ""))
-                )
+                password_validation.validate_password(first, User(email=self.email))
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
@@ -166,24 +177,23 @@ class CompanyForm(forms.ModelForm):
             raise forms.ValidationError(
                 _(
                     "This business registration number is already registered. "
-                    "Ask a member of that company to add you to its team."
+                    "Ask a member of that company to invite you to its team."
                 ),
                 code="duplicate",
             )
         return number
 
 
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(label=_("Colleague's e-mail address"))
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Colleague's e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Add to team"))
+        self.helper = _helper(_("Send invitation"))
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("This e-mail address already has an account."), code="duplicate"
-            )
-        return email
+        # No check for an existing account here: the inviter must not learn it.
+        return normalize_email(self.cleaned_data["email"])

@@ -1,12 +1,16 @@
-"""Users (e-mail login), the firms they belong to, and the roles they hold."""
+"""Users (e-mail login), the firms they belong to, the roles they hold, and invitations."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -245,3 +249,105 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.value).exists()
+
+
+# Long enough for a colleague back from a week away; short enough that a forwarded or
+# forgotten link stops working soon.
+INVITATION_MAX_AGE = timedelta(days=7)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Invitation(TimeStampedModel):
+    """A firm member's invitation of a colleague, by e-mail, to join the firm.
+
+    No account exists until the invitee accepts. An invitation past INVITATION_MAX_AGE
+    stays `pending` in the table but can no longer be accepted (see `is_expired`).
+    """
+
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        related_name="invitations",
+        on_delete=models.CASCADE,
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        User,
+        verbose_name=_("invited by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        verbose_name=_("accepted by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # A new invitation to the same address replaces the pending one, so that
+            # only the latest link works and the team page lists the address once.
+            models.UniqueConstraint(
+                fields=["company", "email"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="accepted", accepted_at__isnull=False)
+                | (~Q(status="accepted") & Q(accepted_at__isnull=True)),
+                name="invitation_accepted_at_iff_accepted",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="revoked", revoked_at__isnull=False)
+                | (~Q(status="revoked") & Q(revoked_at__isnull=True)),
+                name="invitation_revoked_at_iff_revoked",
+            ),
+        ]
+        # The per-firm rate limit counts a firm's invitations of the last day.
+        indexes = [
+            models.Index(
+                fields=["company", "created_at"], name="invitation_company_created"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + INVITATION_MAX_AGE
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def is_acceptable(self, now: datetime | None = None) -> bool:
+        return self.status == InvitationStatus.PENDING and not self.is_expired(now)

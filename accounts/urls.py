@@ -8,6 +8,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -21,6 +23,13 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("company/", views.company, name="company"),
     path("team/", views.team, name="team"),
+    path(
+        "team/invitations/<int:pk>/withdraw/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("team/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

@@ -1,10 +1,10 @@
-"""factory_boy factories for the cast of users and their companies."""
+"""factory_boy factories for the cast of users, their companies and invitations."""
 
 from __future__ import annotations
 
 import factory
 
-from accounts.models import Company, Role, User
+from accounts.models import Company, Invitation, Role, User
 from accounts.services import user_assign_role
 from accounts.validators import business_number_check_digit
 
@@ -49,3 +49,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 PASSWORD = "correct-horse-battery"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation row, without the e-mail (services.invitation_create sends)."""
+
+    class Meta:
+        model = Invitation
+
+    company = factory.SubFactory(CompanyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")

@@ -28,6 +28,9 @@ PUBLIC = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    "accounts:signup_sent",
+    "accounts:signup_confirm",
+    "accounts:invitation_accept",
     "diagnostics:method",
 }
 # Pages for any logged-in user, whatever the role.
@@ -40,6 +43,8 @@ ANY_USER = {
 # A firm's own pages: only its members; everyone else gets a 404.
 FIRM_ONLY = {
     "accounts:team",
+    "accounts:invitation_revoke",
+    "accounts:member_remove",
     "diagnostics:start",
     "diagnostics:step",
     "diagnostics:review",
@@ -94,6 +99,12 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_detail": [submitted.pk],
         "diagnostics:agency_refresh_recommendations": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
+        "accounts:signup_confirm": ["not-a-token"],
+        "accounts:invitation_accept": ["not-a-token"],
+        "accounts:member_remove": [alice.pk],
+        "accounts:invitation_revoke": [
+            alice.company.invitations.create(email="invitee@example.com").pk
+        ],
     }
     urls = {name: reverse(name, args=args.get(name, [])) for name in ALL_NAMES}
     urls["diagnostics:compare"] += f"?a={submitted.pk}&b={submitted.pk}"

@@ -1,5 +1,5 @@
-"""Sign-up, log-in throttling, the company profile and the team. Anyone may sign up;
-only a firm's members see and edit its profile and team."""
+"""Log-in throttling, password reset and the company profile. Only a firm's members see
+and edit its profile. Sign-up: test_signup.py; the team: test_team_views.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Company, Role, User
+from accounts.models import Company, User
 from accounts.validators import business_number_is_valid
 
 pytestmark = pytest.mark.django_db
@@ -43,34 +43,6 @@ COMPANY_POST = {
 )
 def test_it_checks_the_business_number_checksum(number, valid):
     assert business_number_is_valid(number) is valid
-
-
-def test_it_signs_up_a_firm_user_and_asks_for_the_company(client):
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "email": "New@Example.com",
-            "password1": "export-ready-42",
-            "password2": "export-ready-42",
-        },
-    )
-    assert response.url == reverse("accounts:company")
-    user = User.objects.get(email="new@example.com")
-    assert user.has_role(Role.SME_MEMBER)
-    assert client.get(reverse("accounts:home")).url == reverse("accounts:company")
-
-
-def test_it_refuses_sign_up_with_mismatched_passwords_and_saves_nothing(client):
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "email": "x@example.com",
-            "password1": "export-ready-42",
-            "password2": "other-pass-42",
-        },
-    )
-    assert response.status_code == 200
-    assert not User.objects.filter(email="x@example.com").exists()
 
 
 def test_it_creates_the_company_and_makes_the_user_a_member(client):
@@ -122,16 +94,6 @@ def test_a_member_edits_only_the_own_company(client, alice, company_b):
     company_b.refresh_from_db()
     assert alice.company.name_ko == "새이름"
     assert company_b.name_ko != "새이름"
-
-
-def test_a_member_adds_a_colleague_who_gets_a_password_link(client, alice):
-    client.force_login(alice)
-    response = client.post(reverse("accounts:team"), {"email": "colleague@example.com"})
-    assert response.url == reverse("accounts:team")
-    colleague = User.objects.get(email="colleague@example.com")
-    assert colleague.company == alice.company
-    assert len(mail.outbox) == 1
-    assert "/accounts/password/reset/" in mail.outbox[0].body
 
 
 def test_password_reset_sends_a_link(client, alice):
