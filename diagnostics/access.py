@@ -32,7 +32,9 @@ def diagnostics_for_member(user: User) -> QuerySet[Diagnostic]:
 def get_diagnostic_for_member(user: User, pk: int) -> Diagnostic:
     """The diagnostic `pk` if it belongs to the user's company; else 404."""
     try:
-        return diagnostics_for_member(user).select_related("version").get(pk=pk)
+        return (
+            diagnostics_for_member(user).select_related("version", "company").get(pk=pk)
+        )
     except Diagnostic.DoesNotExist:
         raise Http404 from None
 

@@ -14,12 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 from diagnostics.scoring import (
+    TRACKS,
     AnswerInput,
     ExportFacts,
+    FactCondition,
     OptionSpec,
+    ProfileFact,
     QuestionKind,
     Questionnaire,
     QuestionSpec,
+    StageSpec,
     questions_for_track,
     score,
     track_for,
@@ -76,6 +80,83 @@ def persona_from_json(data: Mapping[str, Any]) -> Persona:
         choices={code: int(index) for code, index in data.get("answers", {}).items()},
         not_applicable=frozenset(data.get("not_applicable", [])),
     )
+
+
+def questionnaire_from_json(data: Mapping[str, Any]) -> Questionnaire:
+    """The scoring spec of a questionnaire file (diagnostics/content/questionnaire_vN),
+    with ids numbered in file order: for calibrating a version without a database."""
+    questions: list[QuestionSpec] = []
+    option_id = 0
+    for question_id, item in enumerate(data["questions"], start=1):
+        options = []
+        for option in item["options"]:
+            option_id += 1
+            options.append(
+                OptionSpec(
+                    id=option_id,
+                    points=Decimal(option["points"]),
+                    fact=option.get("fact"),
+                    band_min=_decimal_or_none(option.get("band_min")),
+                    band_max=_decimal_or_none(option.get("band_max")),
+                    not_applicable=option.get("not_applicable", False),
+                )
+            )
+        tracks = item.get("tracks") or sorted(TRACKS)
+        questions.append(
+            QuestionSpec(
+                id=question_id,
+                code=item["code"],
+                area=item["area"],
+                kind=QuestionKind(item["kind"]),
+                weight=Decimal(item["weight"]),
+                options=tuple(options),
+                bottleneck=item.get("bottleneck", "none"),
+                number_min=_decimal_or_none(item.get("number_min")),
+                number_max=_decimal_or_none(item.get("number_max")),
+                tracks=frozenset(tracks),
+            )
+        )
+    facts = data["facts"]
+    return Questionnaire(
+        areas=tuple(area["code"] for area in sorted(data["areas"], key=_order)),
+        questions=tuple(questions),
+        stages=tuple(
+            StageSpec(
+                stage=rule["stage"],
+                phase=rule["phase"],
+                min_score=Decimal(rule["min_score"]),
+                required_facts=frozenset(rule["required_facts"]),
+            )
+            for rule in data["stages"]
+        ),
+        profile_facts=tuple(
+            ProfileFact(
+                fact["code"],
+                tuple(
+                    FactCondition(c["field"], Decimal(c["min"]))
+                    for c in fact["conditions"]
+                ),
+            )
+            for fact in facts
+            if fact.get("source") == "profile"
+        ),
+        implications={
+            fact["code"]: frozenset(fact["implies"])
+            for fact in facts
+            if fact.get("implies")
+        },
+        entry_fact=data.get("entry_fact"),
+        entry_stage=data.get("entry_stage"),
+        max_not_applicable=data.get("max_not_applicable", 0),
+    )
+
+
+def _order(area: Mapping[str, Any]) -> int:
+    return int(area["order"])
+
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def persona_answers(
@@ -135,3 +216,17 @@ def misplaced(
     """The personas this questionnaire places outside their expected range."""
     placements = (place(questionnaire, persona) for persona in personas)
     return [placement for placement in placements if not placement.in_range]
+
+
+def personas_from_json(items: Iterable[Mapping[str, Any]]) -> list[Persona]:
+    return [persona_from_json(item) for item in items]
+
+
+def misplacement_problems(placements: Iterable[Placement]) -> list[str]:
+    """One line per misplaced persona, for the publish refusal and the tests."""
+    return [
+        f"Persona '{p.persona.code}' ({p.persona.name_en}) is placed at stage "
+        f"{p.stage} (score {p.total_score}), outside its expected stages "
+        f"{p.persona.expected_stages[0]}-{p.persona.expected_stages[1]}."
+        for p in placements
+    ]

@@ -21,12 +21,19 @@ def answer_value(question: Question, option: Option) -> AnswerValue:
     return AnswerValue(option_id=option.pk)
 
 
+def _scored(options: Sequence[Option]) -> list[Option]:
+    # "Not applicable" is no level of answer: neither the best nor the worst.
+    return [option for option in options if not option.not_applicable]
+
+
 def best(question: Question, options: Sequence[Option]) -> AnswerValue:
-    return answer_value(question, max(options, key=lambda o: (o.points, o.order)))
+    chosen = max(_scored(options), key=lambda o: (o.points, o.order))
+    return answer_value(question, chosen)
 
 
 def worst(question: Question, options: Sequence[Option]) -> AnswerValue:
-    return answer_value(question, min(options, key=lambda o: (o.points, -o.order)))
+    chosen = min(_scored(options), key=lambda o: (o.points, -o.order))
+    return answer_value(question, chosen)
 
 
 def diagnostic_fill(

@@ -6,6 +6,7 @@ version's own area, fact and stage names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diagnostics.models import Diagnostic
+from diagnostics import scoring
+from diagnostics.models import Diagnostic, FactSource
 from diagnostics.questionnaire import QuestionnaireContent
 from diagnostics.selectors import AnswerRow
 
@@ -79,15 +81,34 @@ def reason_text(content: QuestionnaireContent, reason: dict[str, Any]) -> str:
         "gate_missing": _(
             "Stage %(stage)s (%(name)s) requires: %(fact)s. Your answers do not show this yet."
         ),
+        "track_floor": _(
+            "Your company profile shows: %(fact)s. A firm that exports is at stage "
+            "%(stage)s (%(name)s) at least, whatever its answers."
+        ),
     }
-    return templates[reason["kind"]] % values
+    kind = reason["kind"]
+    if kind == "gate_missing" and _is_profile_fact(content, reason.get("fact")):
+        return (
+            _(
+                "Stage %(stage)s (%(name)s) requires: %(fact)s. Your company profile's "
+                "export figures do not show this yet."
+            )
+            % values
+        )
+    return templates[kind] % values
+
+
+def _is_profile_fact(content: QuestionnaireContent, code: str | None) -> bool:
+    fact = content.facts.get(code or "")
+    return fact is not None and fact.source == FactSource.PROFILE
 
 
 def area_bars(content: QuestionnaireContent, scores: dict[str, str]) -> list[Bar]:
     bars = []
-    for index, area_content in enumerate(content.areas):
-        code = area_content.area.code
-        value = Decimal(scores.get(code, "0"))
+    # An area whose questions were all skipped or not applicable has no score: no bar.
+    scored = [area for area in content.areas if area.area.code in scores]
+    for index, area_content in enumerate(scored):
+        value = Decimal(scores[area_content.area.code])
         bars.append(
             Bar(
                 label=area_content.area.localized("name"),
@@ -250,3 +271,35 @@ def answer_label(content: QuestionnaireContent, answer: AnswerRow | None) -> str
     unit = question.localized("unit")
     number = f"{answer.number_value.normalize():f}"
     return f"{number} {unit}".strip()
+
+
+def contradiction_texts(
+    content: QuestionnaireContent,
+    answers: Mapping[int, AnswerRow],
+    figures: scoring.ExportFacts,
+) -> list[dict[str, Any]]:
+    """Answers that deny what the profile's export figures show, worded for the firm."""
+    inputs = {
+        question_id: scoring.AnswerInput(
+            option_id=row.option_id, number=row.number_value
+        )
+        for question_id, row in answers.items()
+    }
+    found = scoring.contradictions(content.spec, inputs, figures)
+    by_code = {question.code: question for question in content.questions}
+    return [
+        {
+            "question": by_code[item.question_code],
+            "step": content.step_of(by_code[item.question_code]),
+            "text": _(
+                "Your company profile shows exports last year, which means: %(fact)s. "
+                "Your answer to %(code)s says otherwise. Check the answer, or correct "
+                "the profile's export figures."
+            )
+            % {
+                "fact": _fact_label(content, item.fact),
+                "code": item.question_code,
+            },
+        }
+        for item in found
+    ]

@@ -77,6 +77,8 @@ class WizardState:
     status: str
     revision: int
     answers: dict[int, AnswerRow]
+    # The company's export figures decide the track, so which questions are asked.
+    figures: scoring.ExportFacts
 
     @property
     def is_submitted(self) -> bool:
@@ -96,6 +98,10 @@ def wizard_state(diagnostics: QuerySet[Diagnostic], *, pk: int) -> WizardState |
             "version_id",
             "status",
             "revision",
+            "company__exports_last_year_usd",
+            "company__export_markets",
+            "company__export_years",
+            "company__presence_abroad",
             "answers__question_id",
             "answers__option_id",
             "answers__number_value",
@@ -104,10 +110,12 @@ def wizard_state(diagnostics: QuerySet[Diagnostic], *, pk: int) -> WizardState |
     if not rows:
         return None
     version_id, status, revision = rows[0][:3]
+    figures = scoring.ExportFacts(*rows[0][3:7])
+    rows = [row[7:] for row in rows]
     # A cleared answer (no option, no number) is unanswered: see Answer.objects.given().
     answers = {
-        row[3]: AnswerRow(*row[3:])
+        row[0]: AnswerRow(*row)
         for row in rows
-        if row[4] is not None or row[5] is not None
+        if row[1] is not None or row[2] is not None
     }
-    return WizardState(pk, version_id, status, revision, answers)
+    return WizardState(pk, version_id, status, revision, answers, figures)

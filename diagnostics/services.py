@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Company, User
-from diagnostics import scoring
+from diagnostics import calibration, scoring
 from diagnostics.models import (
     Answer,
     Area,
@@ -24,6 +26,7 @@ from diagnostics.models import (
     Option,
     Question,
     QuestionnaireVersion,
+    QuestionTracks,
     StageRule,
     VersionStatus,
 )
@@ -295,9 +298,14 @@ def questionnaire_import(
         for item in data["areas"]
     }
     for item in data["questions"]:
-        fields = {k: v for k, v in item.items() if k not in {"options", "area"}}
+        fields = {
+            k: v for k, v in item.items() if k not in {"options", "area", "tracks"}
+        }
         question = Question.objects.create(
-            version=version, area=areas[item["area"]], **fields
+            version=version,
+            area=areas[item["area"]],
+            tracks=_tracks_choice(item.get("tracks")),
+            **fields,
         )
         Option.objects.bulk_create(
             Option(
@@ -322,6 +330,22 @@ def questionnaire_import(
     return version
 
 
+def _tracks_choice(tracks: list[str] | None) -> str:
+    """The file lists the tracks a question is asked on; the model names the choice."""
+    if not tracks or set(tracks) == scoring.TRACKS:
+        return QuestionTracks.BOTH
+    (track,) = tracks
+    return QuestionTracks(track)
+
+
+PERSONAS_FILE = Path(__file__).resolve().parent / "content" / "personas.json"
+
+
+def calibration_personas() -> list[calibration.Persona]:
+    """The calibration set kept in the repository (diagnostics/content/personas.json)."""
+    return calibration.personas_from_json(json.loads(PERSONAS_FILE.read_text()))
+
+
 class PublishRefused(DiagnosticError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
@@ -333,7 +357,14 @@ def questionnaire_publish(*, version: QuestionnaireVersion) -> QuestionnaireVers
     """Validate a draft and make it the published version; the previous one retires."""
     if version.status != VersionStatus.DRAFT:
         raise PublishRefused(["Only a draft can be published."])
-    problems = scoring.validate_questionnaire(questionnaire_content(version).spec)
+    spec = questionnaire_content(version).spec
+    problems = scoring.validate_questionnaire(spec)
+    if not problems and spec.has_tracks:
+        # The personas are written for the tracked method (version 2 on): a version
+        # whose rules place one outside its range would mislead the firms like it.
+        problems = calibration.misplacement_problems(
+            calibration.misplaced(spec, calibration_personas())
+        )
     if problems:
         raise PublishRefused(problems)
     QuestionnaireVersion.objects.filter(status=VersionStatus.PUBLISHED).update(

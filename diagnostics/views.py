@@ -7,6 +7,7 @@ diagnostic (diagnostics.access); `method` is public. Everyone else gets a 404.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.contrib import messages
@@ -26,10 +27,11 @@ from diagnostics.access import (
     get_diagnostic_for_member,
 )
 from diagnostics.forms import StepForm, step_initial
-from diagnostics.models import Answer, Diagnostic
+from diagnostics.models import Diagnostic, Question
 from diagnostics.presenters import (
     answer_label,
     comparison_rows,
+    contradiction_texts,
     result_view,
     stage_line,
 )
@@ -43,6 +45,7 @@ from diagnostics.questionnaire import (
 from diagnostics.selectors import (
     HISTORY_LIMIT,
     answers_by_question,
+    company_export_facts,
     submitted_diagnostics,
     wizard_state,
 )
@@ -80,7 +83,10 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     if not 1 <= step <= content.step_count:
         raise Http404
     area_content = content.areas[step - 1]
-    questions = area_content.questions
+    # The profile's export figures decide the track before any question is asked.
+    track = content.track_for(state.figures)
+    questions = content.asked_in(area_content, track)
+    asked = content.asked(track)
 
     if request.method == "POST":
         form = StepForm(request.POST, questions=questions, options=content.options)
@@ -90,7 +96,7 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         except services.DiagnosticLocked:
             return redirect("diagnostics:result", pk=pk)
         if _is_autosave(request):
-            return _autosave_response(request, saved, problem, len(content.questions))
+            return _autosave_response(request, saved, problem, asked)
         if saved is not None:
             return _after_save(request, saved, step, content.step_count)
         messages.error(request, problem)
@@ -112,10 +118,15 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         "revision": revision,
         "step_count": content.step_count,
         "steps": range(1, content.step_count + 1),
-        "answered": len(state.answers),
-        "question_count": len(content.questions),
+        "answered": _answered_count(state.answers, asked),
+        "question_count": len(asked),
     }
     return render(request, "diagnostics/step.html", context)
+
+
+def _answered_count(answers: Mapping[int, object], asked: tuple[Question, ...]) -> int:
+    """Answers to the questions the firm's track asks (others are kept, not counted)."""
+    return sum(1 for question in asked if question.pk in answers)
 
 
 def _is_autosave(request: HttpRequest) -> bool:
@@ -155,14 +166,17 @@ def _save_step(
 
 
 def _autosave_response(
-    request: HttpRequest, saved: Diagnostic | None, problem: str, question_count: int
+    request: HttpRequest,
+    saved: Diagnostic | None,
+    problem: str,
+    asked: tuple[Question, ...],
 ) -> HttpResponse:
     """The htmx reply to a change on the page: a status line and the new revision."""
     context: dict[str, object] = {"problem": problem, "saved": saved}
     if saved is not None:
         context.update(
-            answered=Answer.objects.given().filter(diagnostic=saved).count(),
-            question_count=question_count,
+            answered=_answered_count(answers_by_question(saved), asked),
+            question_count=len(asked),
             saved_at=timezone.localtime(saved.updated_at),
         )
     return render(request, "diagnostics/_autosave.html", context)
@@ -198,31 +212,34 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("diagnostics:result", pk=diagnostic.pk)
     content = questionnaire_content(diagnostic.version)
     answers = answers_by_question(diagnostic)
+    figures = company_export_facts(diagnostic.company)
+    track = content.track_for(figures)
     sections = []
     for index, area_content in enumerate(content.areas, start=1):
-        rows = []
-        for question in area_content.questions:
-            answer = answers.get(question.pk)
-            rows.append(
-                {
-                    "question": question,
-                    "text": question.localized("text"),
-                    "answer": answer_label(content, answer),
-                }
-            )
+        rows = [
+            {
+                "question": question,
+                "text": question.localized("text"),
+                "answer": answer_label(content, answers.get(question.pk)),
+            }
+            for question in content.asked_in(area_content, track)
+        ]
         sections.append(
             {"step": index, "name": area_content.area.localized("name"), "rows": rows}
         )
-    missing = [q for q in content.questions if q.pk not in answers]
+    asked = content.asked(track)
     return render(
         request,
         "diagnostics/review.html",
         {
             "diagnostic": diagnostic,
             "sections": sections,
-            "missing": missing,
-            "answered": len(answers),
-            "question_count": len(content.questions),
+            "missing": [q for q in asked if q.pk not in answers],
+            "answered": _answered_count(answers, asked),
+            "question_count": len(asked),
+            "track": track,
+            "company": diagnostic.company,
+            "contradictions": contradiction_texts(content, answers, figures),
         },
     )
 

@@ -22,17 +22,19 @@ from diagnostics.questionnaire import QuestionnaireContent, questionnaire_conten
 from diagnostics.services import questionnaire_import
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
 
-QUESTIONNAIRE_FILE = (
-    settings.BASE_DIR / "diagnostics" / "content" / "questionnaire_v1.json"
-)
+CONTENT_DIR = settings.BASE_DIR / "diagnostics" / "content"
+# In order: each publication retires the one before, as on a running site.
+QUESTIONNAIRE_FILES = [
+    CONTENT_DIR / "questionnaire_v1.json",
+    CONTENT_DIR / "questionnaire_v2.json",
+]
 CATALOG_FILE = settings.BASE_DIR / "programs" / "content" / "catalog.json"
 
 
 def load_content() -> None:
     if not QuestionnaireVersion.objects.exists():
-        questionnaire_import(
-            data=json.loads(QUESTIONNAIRE_FILE.read_text()), publish=True
-        )
+        for path in QUESTIONNAIRE_FILES:
+            questionnaire_import(data=json.loads(path.read_text()), publish=True)
     from programs.models import Program
     from programs.services import catalog_import
 
@@ -56,6 +58,20 @@ def version(db) -> QuestionnaireVersion:
 @pytest.fixture
 def content(version: QuestionnaireVersion) -> QuestionnaireContent:
     return questionnaire_content(version)
+
+
+@pytest.fixture
+def content_v1(version) -> QuestionnaireContent:
+    """Version 1, retired: its number questions still serve the drafts begun on it."""
+    return questionnaire_content(QuestionnaireVersion.objects.get(number=1))
+
+
+@pytest.fixture
+def draft_v1(alice, content_v1) -> Diagnostic:
+    """Firm A's draft begun before version 2 was published; it stays on version 1."""
+    return Diagnostic.objects.create(
+        company=alice.company, version=content_v1.version, started_by=alice
+    )
 
 
 @pytest.fixture

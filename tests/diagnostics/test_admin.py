@@ -140,13 +140,18 @@ def test_it_copies_a_version_to_a_new_draft(client, steve, version):
     client.force_login(steve)
     response = run_action(client, "copy_to_draft", version)
     assert response.status_code == 200
-    assert "Copied v1 to draft v2." in messages_of(response)
-    copy = QuestionnaireVersion.objects.get(number=2)
+    assert "Copied v2 to draft v3." in messages_of(response)
+    copy = QuestionnaireVersion.objects.get(number=3)
     assert copy.status == VersionStatus.DRAFT
+    assert (copy.entry_fact_code, copy.entry_stage, copy.max_not_applicable) == (
+        version.entry_fact_code,
+        version.entry_stage,
+        version.max_not_applicable,
+    )
     assert counts(copy) == counts(version)
     assert counts(copy)["questions"] == 45
     assert counts(copy)["stage_rules"] == 9
-    # The copy's options point at the copy's own facts, never at v1's.
+    # The copy's options point at the copy's own facts, never at v2's.
     assert not Option.objects.filter(
         question__version=copy, sets_fact__version=version
     ).exists()
@@ -230,13 +235,13 @@ def _strip_options(draft: QuestionnaireVersion) -> None:
     [
         (
             _drop_stage_rule,
-            "Cannot publish v2: Stage rules must cover stages 1 to 9, once each, in order.",
+            "Cannot publish v3: Stage rules must cover stages 1 to 9, once each, in order.",
         ),
         (
             _flatten_thresholds,
-            "Cannot publish v2: Stage thresholds must rise with the stage.",
+            "Cannot publish v3: Stage thresholds must rise with the stage.",
         ),
-        (_strip_options, "Cannot publish v2: Question {code} has no options."),
+        (_strip_options, "Cannot publish v3: Question {code} has no options."),
     ],
 )
 def test_it_refuses_to_publish_an_invalid_draft(
@@ -262,14 +267,33 @@ def test_it_publishes_a_valid_draft_and_retires_the_old_version(
 ):
     client.force_login(steve)
     response = run_action(client, "publish", draft)
-    assert "Published v2." in messages_of(response)
+    assert "Published v3." in messages_of(response)
     draft.refresh_from_db()
     version.refresh_from_db()
     assert draft.status == VersionStatus.PUBLISHED
     assert draft.published_at is not None
     assert version.status == VersionStatus.RETIRED
-    # Now v2 is frozen too.
+    # Now v3 is frozen too.
     assert client.post(version_url(draft), {"title": "x"}).status_code == 403
+
+
+def test_it_refuses_to_publish_a_draft_that_misplaces_a_persona(
+    client, steve, version, draft
+):
+    # A stage 8 that needs more than any firm's score: the firms abroad fall short.
+    StageRule.objects.filter(version=draft, stage__in=[8, 9]).update(
+        min_score=Decimal("99.5")
+    )
+    StageRule.objects.filter(version=draft, stage=9).update(min_score=Decimal("99.9"))
+    client.force_login(steve)
+
+    response = run_action(client, "publish", draft)
+
+    problems = messages_of(response)[0]
+    assert problems.startswith("Cannot publish v3: Persona 'branch-office-exporter'")
+    assert "outside its expected stages 8-8" in problems
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.DRAFT
 
 
 def test_it_publishes_one_version_at_a_time(client, steve, version, draft):
@@ -286,7 +310,7 @@ def test_it_does_not_republish_a_retired_version(client, steve, version, draft):
     client.force_login(steve)
     run_action(client, "publish", draft)
     response = run_action(client, "publish", version)
-    assert "Cannot publish v1: Only a draft can be published." in messages_of(response)
+    assert "Cannot publish v2: Only a draft can be published." in messages_of(response)
     version.refresh_from_db()
     assert version.status == VersionStatus.RETIRED
 

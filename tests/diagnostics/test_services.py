@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
+from diagnostics import scoring
 from diagnostics.demo import best
 from diagnostics.models import (
     Answer,
@@ -88,8 +87,13 @@ def test_a_stale_page_names_the_questions_changed_since(alice, anna, content):
     assert stale.value.question_codes == [question.code]
 
 
-def _number_question(content):
-    return next(q for q in content.questions if q.kind == QuestionKind.NUMBER)
+def _question(content):
+    """A choice question every firm is asked (clearing works the same for numbers)."""
+    return content.questions[0]
+
+
+def _choice(content, question, index):
+    return AnswerValue(option_id=content.options[question.pk][index].pk)
 
 
 def _save(draft, user, values, base_revision):
@@ -104,8 +108,8 @@ def _save(draft, user, values, base_revision):
 
 def test_it_keeps_a_cleared_answer_as_a_row_without_a_value(alice, anna, content):
     draft = diagnostic_start(company=alice.company, user=alice)
-    question = _number_question(content)
-    saved = _save(draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0)
+    question = _question(content)
+    saved = _save(draft, alice, {question.pk: _choice(content, question, 1)}, 0)
 
     cleared = _save(saved, anna, {question.pk: None}, saved.revision)
 
@@ -118,24 +122,22 @@ def test_it_keeps_a_cleared_answer_as_a_row_without_a_value(alice, anna, content
 def test_it_stores_no_row_for_a_question_never_answered(alice, content):
     draft = diagnostic_start(company=alice.company, user=alice)
 
-    _save(draft, alice, {_number_question(content).pk: None}, 0)
+    _save(draft, alice, {_question(content).pk: None}, 0)
 
     assert not Answer.objects.filter(diagnostic=draft).exists()
 
 
 def test_it_refuses_a_stale_tab_bringing_back_a_cleared_answer(alice, anna, content):
     draft = diagnostic_start(company=alice.company, user=alice)
-    question = _number_question(content)
-    both_tabs_saw = _save(
-        draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0
-    )
+    question = _question(content)
+    both_tabs_saw = _save(draft, alice, {question.pk: _choice(content, question, 1)}, 0)
     _save(both_tabs_saw, anna, {question.pk: None}, both_tabs_saw.revision)
 
     with pytest.raises(StaleDraft) as stale:
         _save(
             both_tabs_saw,
             alice,
-            {question.pk: AnswerValue(number=Decimal(1))},
+            {question.pk: _choice(content, question, 1)},
             both_tabs_saw.revision,
         )
 
@@ -147,10 +149,8 @@ def test_it_accepts_a_stale_tab_that_also_leaves_the_answer_cleared(
     alice, anna, content
 ):
     draft = diagnostic_start(company=alice.company, user=alice)
-    question = _number_question(content)
-    both_tabs_saw = _save(
-        draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0
-    )
+    question = _question(content)
+    both_tabs_saw = _save(draft, alice, {question.pk: _choice(content, question, 1)}, 0)
     _save(both_tabs_saw, anna, {question.pk: None}, both_tabs_saw.revision)
 
     _save(both_tabs_saw, alice, {question.pk: None}, both_tabs_saw.revision)
@@ -160,19 +160,19 @@ def test_it_accepts_a_stale_tab_that_also_leaves_the_answer_cleared(
 
 def test_it_answers_a_cleared_question_again_on_the_same_row(alice, content):
     draft = diagnostic_start(company=alice.company, user=alice)
-    question = _number_question(content)
-    saved = _save(draft, alice, {question.pk: AnswerValue(number=Decimal(1))}, 0)
+    question = _question(content)
+    saved = _save(draft, alice, {question.pk: _choice(content, question, 1)}, 0)
     row = Answer.objects.get(diagnostic=draft, question=question).pk
     cleared = _save(saved, alice, {question.pk: None}, saved.revision)
 
     again = _save(
-        cleared, alice, {question.pk: AnswerValue(number=Decimal(2))}, cleared.revision
+        cleared, alice, {question.pk: _choice(content, question, 2)}, cleared.revision
     )
 
     answer = Answer.objects.given().get(diagnostic=draft, question=question)
-    assert (answer.pk, answer.number_value, answer.revision) == (
+    assert (answer.pk, answer.option_id, answer.revision) == (
         row,
-        Decimal(2),
+        content.options[question.pk][2].pk,
         again.revision,
     )
 
@@ -181,7 +181,7 @@ def test_it_refuses_submit_with_a_cleared_answer_and_names_it(alice, content):
     draft = answer_all(
         diagnostic_start(company=alice.company, user=alice), content, alice
     )
-    question = _number_question(content)
+    question = _question(content)
     step = next(
         index
         for index, area in enumerate(content.areas, start=1)
@@ -207,7 +207,10 @@ def test_submit_refuses_an_incomplete_draft_and_names_what_is_missing(alice, con
     draft = diagnostic_start(company=alice.company, user=alice)
     with pytest.raises(IncompleteDiagnostic) as incomplete:
         diagnostic_submit(diagnostic=draft, user=alice)
-    assert len(incomplete.value.question_codes) == len(content.questions)
+    # Firm A exports: the exporter track's questions, not the domestic-only ones.
+    asked = content.asked(scoring.EXPORTER)
+    assert incomplete.value.question_codes == tuple(q.code for q in asked)
+    assert len(asked) < len(content.questions)
 
 
 def test_submit_freezes_the_result_with_its_version(alice, content, version):
@@ -218,5 +221,13 @@ def test_submit_freezes_the_result_with_its_version(alice, content, version):
     again = diagnostic_submit(diagnostic=submitted, user=alice)
     assert again.submitted_at == submitted.submitted_at
     assert submitted.version == version
-    assert submitted.result["stage"] == submitted.stage == 9
+    # Best answers, and firm A's figures (US$120k to 2 markets for 3 years): stage 5.
+    assert submitted.result["stage"] == submitted.stage == 5
+    assert submitted.result["track"] == scoring.EXPORTER
+    assert submitted.export_facts == {
+        "exports_last_year_usd": 120_000,
+        "export_markets": 2,
+        "export_years": 3,
+        "presence_level": 0,
+    }
     assert Diagnostic.objects.filter(company=alice.company).count() == 1

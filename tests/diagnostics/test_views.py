@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from diagnostics import scoring
 from diagnostics.demo import answer_value, best, worst
 from diagnostics.models import Answer, Diagnostic, DiagnosticStatus, QuestionKind
 from diagnostics.presenters import result_view
@@ -57,7 +58,8 @@ def test_it_shows_one_area_per_step_with_progress(client, alice, draft, content)
     page = response.content.decode()
     for question in content.areas[0].questions:
         assert f'name="q_{question.code}"' in page
-    assert f'max="{len(content.questions)}" value="0"' in page
+    asked = len(content.asked(scoring.EXPORTER))  # firm A exports
+    assert f'max="{asked}" value="0"' in page
     assert response["Cache-Control"].startswith("max-age=0")
 
 
@@ -146,21 +148,21 @@ def test_it_rejects_a_bad_choice_and_saves_nothing(
 
 
 def test_it_rejects_a_number_out_of_range_and_saves_nothing(
-    client, alice, draft, content
+    client, alice, draft_v1, content_v1
 ):
     client.force_login(alice)
     step, question = next(
         (index, q)
-        for index, area in enumerate(content.areas, start=1)
+        for index, area in enumerate(content_v1.areas, start=1)
         for q in area.questions
         if q.kind == QuestionKind.NUMBER and q.number_max is not None
     )
-    data = _step_data(content, step)
+    data = _step_data(content_v1, step)
     data[f"q_{question.code}"] = str(question.number_max + 1)
-    response = client.post(reverse("diagnostics:step", args=[draft.pk, step]), data)
+    response = client.post(reverse("diagnostics:step", args=[draft_v1.pk, step]), data)
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.content.decode()
-    assert not Answer.objects.filter(diagnostic=draft).exists()
+    assert not Answer.objects.filter(diagnostic=draft_v1).exists()
 
 
 def test_it_gives_404_for_another_companys_draft_and_saves_nothing(
@@ -209,7 +211,7 @@ def test_it_lists_every_answer_on_the_review_page_with_edit_links(
     page = client.get(reverse("diagnostics:review", args=[draft.pk])).content.decode()
     for step in range(1, content.step_count + 1):
         assert reverse("diagnostics:step", args=[draft.pk, step]) in page
-    assert page.count("<dt") == len(content.questions)
+    assert page.count("<dt") == len(content.asked(scoring.EXPORTER))
 
 
 def test_submitting_twice_makes_one_submission(client, alice, draft, content):
@@ -241,6 +243,7 @@ def test_a_submitted_diagnostic_is_read_only(client, alice, draft, content):
 def test_the_result_page_shows_stage_chart_reasons_and_next_stage(
     client, alice, draft, content
 ):
+    _figures(alice.company, exports=0, markets=0, years=0)
     answer_all(draft, content, alice, choose=worst)
     diagnostic_submit(diagnostic=draft, user=alice)
     client.force_login(alice)
@@ -253,7 +256,18 @@ def test_the_result_page_shows_stage_chart_reasons_and_next_stage(
     assert content.facts["export_intent"].label_en in page
 
 
-def test_the_best_answers_reach_stage_nine(client, alice, draft, content):
+def _figures(company, *, exports, markets, years, presence=0) -> None:
+    company.exports_last_year_usd = exports
+    company.export_markets = markets
+    company.export_years = years
+    company.presence_abroad = presence
+    company.save()
+
+
+def test_the_best_answers_reach_stage_nine_with_global_figures(
+    client, alice, draft, content
+):
+    _figures(alice.company, exports=40_000_000, markets=25, years=20, presence=4)
     answer_all(draft, content, alice, choose=best)
     client.force_login(alice)
     client.post(reverse("diagnostics:submit", args=[draft.pk]))
@@ -370,11 +384,10 @@ def test_a_stale_autosave_asks_for_a_reload_and_saves_nothing(
     )
 
 
-def test_a_page_from_the_fragment_cache_carries_this_firms_own_form(
+def test_two_firms_with_the_same_answers_each_get_their_own_form(
     client, alice, bob, draft, content
 ):
-    """Two firms with the same answers share the cached halves of a step page; the form
-    address, the revision and the progress are still each firm's own."""
+    """The form address, the revision and the progress are each firm's own."""
     answer_all(draft, content, alice)
     other = answer_all(diagnostic_start(company=bob.company, user=bob), content, bob)
     Diagnostic.objects.filter(pk=other.pk).update(revision=41)
@@ -389,7 +402,8 @@ def test_a_page_from_the_fragment_cache_carries_this_firms_own_form(
     assert f'hx-post="{url}"' in page
     assert f"/diagnostic/{draft.pk}/" not in page
     assert _revision(second) == "41" != _revision(first)
-    assert f'max="{len(content.questions)}" value="{len(content.questions)}"' in page
+    asked = len(content.asked(scoring.EXPORTER))
+    assert f'max="{asked}" value="{asked}"' in page
     assert page.count('name="csrfmiddlewaretoken"') == 3  # step, language, log-out
 
 
@@ -411,36 +425,36 @@ def _autosave(client, url: str, data: dict[str, str]):
 
 
 def test_it_refuses_a_stale_tab_bringing_back_a_cleared_answer(
-    client, alice, draft, content
+    client, alice, draft_v1, content_v1
 ):
     client.force_login(alice)
     client.post(reverse("set_language"), {"language": "en"})
-    step, question = _number_step(content)
-    url = reverse("diagnostics:step", args=[draft.pk, step])
-    client.post(url, _step_data(content, step))
+    step, question = _number_step(content_v1)
+    url = reverse("diagnostics:step", args=[draft_v1.pk, step])
+    client.post(url, _step_data(content_v1, step))
     both_tabs = _revision(client.get(url))
     _autosave(
         client,
         url,
-        {**_step_data(content, step, revision=both_tabs), f"q_{question.code}": ""},
+        {**_step_data(content_v1, step, revision=both_tabs), f"q_{question.code}": ""},
     )  # tab 1 clears the number
 
-    response = _autosave(client, url, _step_data(content, step, revision=both_tabs))
+    response = _autosave(client, url, _step_data(content_v1, step, revision=both_tabs))
 
     assert "Reload the page to see the newer answers." in response.content.decode()
     assert question.code in response.content.decode()
-    assert Answer.objects.get(diagnostic=draft, question=question).is_cleared
+    assert Answer.objects.get(diagnostic=draft_v1, question=question).is_cleared
 
 
 def test_it_counts_a_cleared_answer_as_unanswered_on_every_page(
-    client, alice, draft, content
+    client, alice, draft_v1, content_v1
 ):
-    answer_all(draft, content, alice)
+    answer_all(draft_v1, content_v1, alice)
     client.force_login(alice)
-    step, question = _number_step(content)
-    url = reverse("diagnostics:step", args=[draft.pk, step])
-    data = _step_data(content, step, revision=_revision(client.get(url)))
-    total = len(content.questions)
+    step, question = _number_step(content_v1)
+    url = reverse("diagnostics:step", args=[draft_v1.pk, step])
+    data = _step_data(content_v1, step, revision=_revision(client.get(url)))
+    total = len(content_v1.questions)
     progress = f'max="{total}" value="{total - 1}"'
 
     autosave = _autosave(client, url, {**data, f"q_{question.code}": ""})
@@ -450,36 +464,38 @@ def test_it_counts_a_cleared_answer_as_unanswered_on_every_page(
     assert progress in page
     assert re.search(rf'name="q_{question.code}" id="[^"]+" value=""', page)
     assert progress in client.get(reverse("accounts:home")).content.decode()
-    review = client.get(reverse("diagnostics:review", args=[draft.pk]))
+    review = client.get(reverse("diagnostics:review", args=[draft_v1.pk]))
     assert progress in review.content.decode()
     assert review.context["missing"] == [question]
 
 
-def test_it_refuses_submit_with_a_cleared_answer(client, alice, draft, content):
-    answer_all(draft, content, alice)
+def test_it_refuses_submit_with_a_cleared_answer(client, alice, draft_v1, content_v1):
+    answer_all(draft_v1, content_v1, alice)
     client.force_login(alice)
-    step, question = _number_step(content)
-    url = reverse("diagnostics:step", args=[draft.pk, step])
-    data = _step_data(content, step, revision=_revision(client.get(url)))
+    step, question = _number_step(content_v1)
+    url = reverse("diagnostics:step", args=[draft_v1.pk, step])
+    data = _step_data(content_v1, step, revision=_revision(client.get(url)))
     _autosave(client, url, {**data, f"q_{question.code}": ""})
 
-    response = client.post(reverse("diagnostics:submit", args=[draft.pk]))
+    response = client.post(reverse("diagnostics:submit", args=[draft_v1.pk]))
 
-    assert response.url == reverse("diagnostics:review", args=[draft.pk])
-    draft.refresh_from_db()
-    assert draft.status == DiagnosticStatus.DRAFT
+    assert response.url == reverse("diagnostics:review", args=[draft_v1.pk])
+    draft_v1.refresh_from_db()
+    assert draft_v1.status == DiagnosticStatus.DRAFT
 
 
-def test_it_saves_an_answer_given_again_after_a_clear(client, alice, draft, content):
+def test_it_saves_an_answer_given_again_after_a_clear(
+    client, alice, draft_v1, content_v1
+):
     client.force_login(alice)
-    step, question = _number_step(content)
-    url = reverse("diagnostics:step", args=[draft.pk, step])
-    client.post(url, _step_data(content, step))
-    data = _step_data(content, step, revision=_revision(client.get(url)))
+    step, question = _number_step(content_v1)
+    url = reverse("diagnostics:step", args=[draft_v1.pk, step])
+    client.post(url, _step_data(content_v1, step))
+    data = _step_data(content_v1, step, revision=_revision(client.get(url)))
     _autosave(client, url, {**data, f"q_{question.code}": ""})
 
     response = _autosave(client, url, {**data, "revision": _revision(client.get(url))})
 
     assert "text-danger" not in response.content.decode()
-    answer = Answer.objects.given().get(diagnostic=draft, question=question)
+    answer = Answer.objects.given().get(diagnostic=draft_v1, question=question)
     assert answer.number_value == Decimal(data[f"q_{question.code}"])
