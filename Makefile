@@ -1,11 +1,16 @@
 # The two commands of the README: `make run` and `make test`.
 .PHONY: run test setup setup-test lint bench worker
 
+# Settings default to DEBUG off (production). The development server, and the setup
+# script's manage.py commands before it, run with it on; the prerequisites inherit it.
+run setup setup-test: export DEBUG = 1
+
 run: setup
 	.venv/bin/python manage.py migrate --noinput -v0
 	.venv/bin/python manage.py seed --demo
 	.venv/bin/python manage.py runserver 127.0.0.1:8000
 
+# pytest sets DEBUG=1 itself (tests/development_env.py), so a bare pytest run works too.
 test: setup-test
 	.venv/bin/ruff check .
 	.venv/bin/mypy

@@ -1,7 +1,10 @@
 """ExportReady settings: one flat module, every deployment knob read from the environment.
 
-The defaults run a complete site on one machine (SQLite, tasks in-process); production
-sets DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
+DEBUG is off unless the environment turns it on, so a forgotten variable fails safe:
+without DEBUG=1 the site refuses to start until SECRET_KEY and ALLOWED_HOSTS are set.
+`make run` and the test suite (tests/development_env.py) set DEBUG=1; with it, the
+defaults run a complete site on one machine (SQLite, tasks in-process). Production sets
+SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
 import os
@@ -9,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,12 +42,26 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default=True)
-# The fallback key only exists so that a fresh checkout runs; production refuses it.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-change-me")
-if not DEBUG and SECRET_KEY.startswith("insecure-"):
-    raise RuntimeError("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off.")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+DEBUG = env_bool("DEBUG")
+# Without DEBUG, a missing key or host list is a deployment mistake: refuse to start,
+# with the fix in the message, rather than sign sessions with a key published in this
+# file, or answer every request with Django's 400 for an empty host list.
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off; "
+            "for development, set DEBUG=1."
+        )
+    SECRET_KEY = "insecure-development-key"
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else ""
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "Set ALLOWED_HOSTS (comma-separated host names, e.g. exportready.example) "
+        "when DEBUG is off; for development, set DEBUG=1."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

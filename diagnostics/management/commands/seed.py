@@ -1,6 +1,8 @@
 """Load the question bank, the program catalog and (optionally) demo accounts.
 
-Safe to run again: each part loads only when it is not there yet.
+Safe to run again: each part loads only when it is not there yet. The demo accounts
+share a published password and include a superuser, so with DEBUG off (production)
+they need an explicit flag.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Company, Role, User
 from accounts.services import user_assign_role
@@ -64,8 +66,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo", action="store_true", help="Also create demo accounts."
         )
+        parser.add_argument(
+            "--allow-demo-accounts-in-production",
+            action="store_true",
+            help=(
+                "Create the demo accounts even with DEBUG off. Anyone who reads the "
+                "README can then log in, as a superuser too."
+            ),
+        )
 
-    def handle(self, *args: Any, demo: bool = False, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        demo: bool = False,
+        allow_demo_accounts_in_production: bool = False,
+        **options: Any,
+    ) -> None:
+        # Checked before anything is loaded, so that a refused run changes nothing.
+        if demo and not settings.DEBUG and not allow_demo_accounts_in_production:
+            raise CommandError(
+                "Refusing to create demo accounts with DEBUG off: they share the "
+                f"published password {DEMO_PASSWORD!r} and include a superuser, so "
+                "anyone could log in to this site. Pass "
+                "--allow-demo-accounts-in-production to create them anyway."
+            )
         if not QuestionnaireVersion.objects.exists():
             version = questionnaire_import(data=_read(QUESTIONNAIRE_FILE), publish=True)
             self.stdout.write(f"Loaded questionnaire v{version.number}.")
