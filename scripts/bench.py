@@ -234,6 +234,8 @@ def load_fixtures() -> dict[str, Any]:
             employees=42,
             annual_revenue_krw=8_500_000_000,
             exports_last_year_usd=120_000,
+            export_markets=2,
+            export_years=3,
             year_founded=2009,
             target_markets=["US", "VN"],
         )

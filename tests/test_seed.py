@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 DEMO_EMAILS = [
     "sme@example.com",
     "consultant@example.com",
+    "lead@example.com",
     "staff@example.com",
     "admin@example.com",
 ]
@@ -37,7 +38,8 @@ def test_it_creates_the_demo_cast_and_a_history_once(version):
         Diagnostic.objects.filter(company=member.company).order_by("submitted_at")
     )
     assert [d.status for d in results] == [DiagnosticStatus.SUBMITTED] * 2
-    assert results[0].stage < results[1].stage
+    assert [d.stage for d in results] == [3, 5]
+    assert User.objects.get(email="lead@example.com").has_role(Role.LEAD_CONSULTANT)
     assert results[1].recommendations.exists()
     assert member.check_password("exportready-demo")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +31,26 @@ from diagnostics.services import (
 from programs.models import Program
 from programs.services import catalog_import
 
-QUESTIONNAIRE_FILE = (
-    settings.BASE_DIR / "diagnostics" / "content" / "questionnaire_v1.json"
-)
+# In order: each publication retires the one before, so version 2 is the one in use
+# and version 1 stays readable for the results scored with it.
+QUESTIONNAIRE_FILES = [
+    settings.BASE_DIR / "diagnostics" / "content" / f"questionnaire_v{number}.json"
+    for number in (1, 2)
+]
 CATALOG_FILE = settings.BASE_DIR / "programs" / "content" / "catalog.json"
 DEMO_PASSWORD = "exportready-demo"
 
 
-def _firm_answers(facts: set[str], lift: int) -> Chooser:
-    """Answers of a firm that holds exactly `facts`; `lift` picks better other options."""
+def _answers_at(level: Decimal) -> Chooser:
+    """A firm that answers every question near `level` (0 worst, 1 best)."""
 
     def choose(question: Question, options: Sequence[Option]) -> AnswerValue:
-        ranked = sorted(options, key=lambda o: (o.points, o.order))
-        granting = [o for o in ranked if o.sets_fact and o.sets_fact.code in facts]
-        if granting:
-            return answer_value(question, granting[-1])
-        allowed = [o for o in ranked if o.sets_fact is None]
-        return answer_value(
-            question, allowed[min(len(allowed) - 1, len(allowed) // 2 + lift)]
+        scored = [o for o in options if not o.not_applicable]
+        best_points = max(o.points for o in scored)
+        nearest = min(
+            scored, key=lambda o: (abs(o.points / best_points - level), o.points)
         )
+        return answer_value(question, nearest)
 
     return choose
 
@@ -90,8 +92,12 @@ class Command(BaseCommand):
                 "anyone could log in to this site. Pass "
                 "--allow-demo-accounts-in-production to create them anyway."
             )
-        if not QuestionnaireVersion.objects.exists():
-            version = questionnaire_import(data=_read(QUESTIONNAIRE_FILE), publish=True)
+        loaded = set(QuestionnaireVersion.objects.values_list("number", flat=True))
+        for path in QUESTIONNAIRE_FILES:
+            data = _read(path)
+            if data["number"] in loaded:
+                continue
+            version = questionnaire_import(data=data, publish=True)
             self.stdout.write(f"Loaded questionnaire v{version.number}.")
         if not Program.objects.exists() and CATALOG_FILE.exists():
             count = catalog_import(data=_read(CATALOG_FILE))
@@ -110,6 +116,9 @@ class Command(BaseCommand):
                 "employees": 42,
                 "annual_revenue_krw": 8_500_000_000,
                 "exports_last_year_usd": 120_000,
+                "export_markets": 2,
+                "export_years": 2,
+                "hs_code": "2106",
                 "year_founded": 2009,
                 "target_markets": ["US", "VN"],
             },
@@ -117,6 +126,7 @@ class Command(BaseCommand):
         accounts = [
             ("sme@example.com", Role.SME_MEMBER, company, False),
             ("consultant@example.com", Role.CONSULTANT, None, False),
+            ("lead@example.com", Role.LEAD_CONSULTANT, None, False),
             ("staff@example.com", Role.STAFF, None, False),
             ("admin@example.com", Role.STAFF, None, True),
         ]
@@ -137,20 +147,33 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts ready (password: {DEMO_PASSWORD}).")
 
     def _demo_results(self, company: Company, member: User) -> None:
-        """Two results a year apart, so the demo firm has a result and a history."""
+        """Two results a year apart, so the demo firm has a result and a history: a
+        year ago it prepared its first export (stage 3); now it exports (stage 5)."""
         if Diagnostic.objects.filter(company=company).exists():
             return
         content = questionnaire_content(
             QuestionnaireVersion.objects.get(status="published")
         )
-        last_year = _firm_answers({"export_intent", "export_plan"}, lift=0)
-        this_year = _firm_answers(
-            {"export_intent", "export_plan", "has_exported", "repeat_exports"}, lift=1
-        )
-        for years_ago, choose in ((1, last_year), (0, this_year)):
+        years = [
+            (1, {"exports_last_year_usd": 0, "export_markets": 0, "export_years": 0}),
+            (
+                0,
+                {
+                    "exports_last_year_usd": 120_000,
+                    "export_markets": 2,
+                    "export_years": 2,
+                },
+            ),
+        ]
+        for years_ago, figures in years:
+            Company.objects.filter(pk=company.pk).update(**figures)
+            company.refresh_from_db()
             draft = diagnostic_start(company=company, user=member)
             diagnostic_fill(
-                diagnostic=draft, content=content, user=member, choose=choose
+                diagnostic=draft,
+                content=content,
+                user=member,
+                choose=_answers_at(Decimal("0.75")),
             )
             submitted = diagnostic_submit(diagnostic=draft, user=member)
             if years_ago:
