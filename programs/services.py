@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from diagnostics.models import Bottleneck, Diagnostic
+from diagnostics.reports import reports_refresh
 from programs import rules
 from programs.models import Institution, Program, Recommendation, RecommendationRefresh
 from programs.wording import reason_sentence
@@ -219,4 +220,7 @@ def recommendations_refresh(
     diagnostic.recommendations.all().delete()
     # A new updated_at retires the cached result page (its key includes it).
     diagnostic.save(update_fields=["updated_at"])
-    return recommendations_store(diagnostic=diagnostic)
+    stored = recommendations_store(diagnostic=diagnostic)
+    # The PDF lists the recommendations: its reports are rendered anew, after commit.
+    reports_refresh(diagnostic=diagnostic)
+    return stored
