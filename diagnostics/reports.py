@@ -17,7 +17,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -251,7 +250,11 @@ def report_request(*, diagnostic: Diagnostic, language: str) -> Report:
 def _send_on_commit(report_id: int) -> None:
     # robust: a broker that is down (or, in-process, a render that fails) is logged and
     # left to the sweep, rather than failing the request that asked for the report.
-    transaction.on_commit(partial(_send, report_id), robust=True)
+    # A function, not a partial: Django names a robust callback by its __qualname__.
+    def send() -> None:
+        _send(report_id)
+
+    transaction.on_commit(send, robust=True)
 
 
 def _send(report_id: int) -> None:
@@ -356,11 +359,14 @@ def _finish(
     )
     if not done:
         # The sweep gave this render up and another attempt owns the report now.
-        transaction.on_commit(partial(reports_storage().delete, name))
+        transaction.on_commit(lambda: reports_storage().delete(name))
         return None
-    transaction.on_commit(
-        partial(report_ready_notify, report_id=report.pk), robust=True
-    )
+    report_id = report.pk
+
+    def notify() -> None:
+        report_ready_notify(report_id=report_id)
+
+    transaction.on_commit(notify, robust=True)
     report.refresh_from_db()
     return report
 

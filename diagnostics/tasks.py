@@ -47,11 +47,11 @@ def render_report_task(self: Task, report_id: int) -> None:
     reports.report_render(report_id=report_id)
 
 
-@shared_task(serializer="json", acks_late=True, time_limit=300)
+@shared_task(serializer="json", acks_late=True, soft_time_limit=240, time_limit=300)
 def reports_sweep_task() -> None:
     reports.reports_sweep()
 
 
-@shared_task(serializer="json", time_limit=30)
+@shared_task(serializer="json", soft_time_limit=20, time_limit=30)
 def worker_heartbeat_task() -> None:
     reports.worker_heartbeat_record()
