@@ -7,6 +7,7 @@ defaults run a complete site on one machine (SQLite, tasks in-process). Producti
 SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -317,3 +318,68 @@ LOGGING = {
 # Tests and CI: a service the suite needs must be there, or the test fails.
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES")
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# --- PDF reports ----------------------------------------------------------------------------
+# Everything the report pipeline reads from settings, in one block.
+
+# JSON only: a message on the broker never carries a pickled object.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# WeasyPrint's caches and Pango's font map grow slowly in a long-lived process: a
+# worker child is replaced after this many tasks or above this resident size (KiB).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000
+)
+# A report renders in about a second; these limits only stop a runaway render.
+REPORTS_SOFT_TIME_LIMIT = env_int("REPORTS_SOFT_TIME_LIMIT", 60)
+REPORTS_TIME_LIMIT = env_int("REPORTS_TIME_LIMIT", 90)
+# Renders started (claims) before a report is failed for good.
+REPORTS_MAX_ATTEMPTS = env_int("REPORTS_MAX_ATTEMPTS", 3)
+# A report still `rendering` this long after its start lost its worker (past the hard
+# time limit, so no live render is taken over); one `queued` this long lost its message.
+REPORTS_RENDERING_STALE_SECONDS = env_int(
+    "REPORTS_RENDERING_STALE_SECONDS", REPORTS_TIME_LIMIT + 30
+)
+REPORTS_QUEUED_STALE_SECONDS = env_int("REPORTS_QUEUED_STALE_SECONDS", 10 * 60)
+# A report not ready this long after it was requested shows as failed, with a retry.
+REPORTS_GIVE_UP_SECONDS = env_int("REPORTS_GIVE_UP_SECONDS", 60 * 60)
+# Tests only: seconds the render sleeps before it writes, to kill a worker mid-render.
+REPORTS_TEST_RENDER_DELAY = float(os.environ.get("REPORTS_TEST_RENDER_DELAY") or 0)
+# The health endpoint calls the worker healthy when its last heartbeat is this recent.
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 180)
+CELERY_BEAT_SCHEDULE = {
+    "reports-sweep": {
+        "task": "diagnostics.tasks.reports_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "worker-heartbeat": {
+        "task": "diagnostics.tasks.worker_heartbeat_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+# Report files: private (no URL is ever built from them; a view checks access and
+# sends the file). Local disk by default; any Django storage backend by configuration,
+# e.g. REPORTS_STORAGE_BACKEND=storages.backends.s3.S3Storage with
+# REPORTS_STORAGE_OPTIONS='{"bucket_name": "...", "endpoint_url": "...", ...}'.
+REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "var" / "reports")))
+REPORTS_STORAGE_BACKEND = env_str(
+    "REPORTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+STORAGES["reports"] = {
+    "BACKEND": REPORTS_STORAGE_BACKEND,
+    "OPTIONS": json.loads(env_str("REPORTS_STORAGE_OPTIONS", "{}"))
+    or (
+        {"location": REPORTS_ROOT}
+        if REPORTS_STORAGE_BACKEND.endswith("FileSystemStorage")
+        else {}
+    ),
+}
+# A load balancer asks /healthz/ over plain HTTP; every other page redirects to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+# WeasyPrint logs each rendering step at INFO; its warnings still show.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
+# --- end of PDF reports ---------------------------------------------------------------------

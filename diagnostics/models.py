@@ -643,3 +643,84 @@ class AreaScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.diagnostic_id}/{self.area_id}: {self.score}"
+
+
+# --- PDF reports ----------------------------------------------------------------------------
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Report(TimeStampedModel):
+    """The PDF of one diagnostic in one language, for one version of its content.
+
+    `content_version` is a hash of everything that shapes the PDF (the frozen result,
+    the recommendations, the company's name, consultant notes and overrides, the
+    layout's version): a change to any of them calls for a new row, and a row that is
+    ready is never rendered again. The file lives in the "reports" storage and is only
+    ever sent through a view that checks access.
+    """
+
+    diagnostic = models.ForeignKey(
+        Diagnostic,
+        verbose_name=_("diagnostic"),
+        related_name="reports",
+        on_delete=models.CASCADE,
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    content_version = models.CharField(_("content version"), max_length=64)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReportStatus.choices,
+        default=ReportStatus.QUEUED,
+    )
+    # A name in the "reports" storage, not a FileField: no URL is ever derived from it.
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    render_ms = models.PositiveIntegerField(
+        _("render time (ms)"), null=True, blank=True
+    )
+    # Renders started: a claim counts one, whether or not the render finished.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    # When the last message for it went to the queue, for the sweep.
+    queued_at = models.DateTimeField(_("queued at"))
+    started_at = models.DateTimeField(_("render started at"), null=True, blank=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnostic", "language", "content_version"],
+                name="report_unique_content",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(file_name=""),
+                name="report_ready_has_file",
+            ),
+        ]
+        indexes = [
+            # The sweep: reports still queued or rendering, oldest first.
+            models.Index(fields=["status", "queued_at"], name="report_status_queued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id}/{self.language} ({self.get_status_display()})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)

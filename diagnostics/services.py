@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Company, User
 from diagnostics import calibration, scoring
@@ -31,6 +31,7 @@ from diagnostics.models import (
     VersionStatus,
 )
 from diagnostics.questionnaire import questionnaire_content
+from diagnostics.reports import report_language, report_request
 from diagnostics.selectors import company_export_facts
 from programs.services import recommendations_store
 
@@ -188,7 +189,7 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
 
     Raises IncompleteDiagnostic naming the unanswered questions. A second submit of the
     same diagnostic returns it unchanged. Stores the area scores and, through the
-    programs app, the recommendations of the moment.
+    programs app, the recommendations of the moment; queues the PDF report.
     """
     locked = (
         Diagnostic.objects.select_for_update(of=("self",))
@@ -219,6 +220,10 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
         for code, value in result.area_scores.items()
     )
     recommendations_store(diagnostic=locked)
+    # The PDF report, in the language the firm submitted in: queued after commit.
+    report_request(
+        diagnostic=locked, language=report_language(translation.get_language())
+    )
     return locked
 
 

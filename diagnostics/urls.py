@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diagnostics import agency_views, views
+from diagnostics import agency_views, report_views, views
 
 app_name = "diagnostics"
 
@@ -19,5 +19,32 @@ urlpatterns = [
         "agency/<int:pk>/refresh-recommendations/",
         agency_views.agency_refresh_recommendations,
         name="agency_refresh_recommendations",
+    ),
+    # The PDF report.
+    path("<int:pk>/report/status/", report_views.report_status, name="report_status"),
+    path(
+        "<int:pk>/report/request/",
+        report_views.report_request,
+        name="report_request",
+    ),
+    path(
+        "<int:pk>/report/<int:report_id>/download/",
+        report_views.report_download,
+        name="report_download",
+    ),
+    path(
+        "agency/<int:pk>/report/status/",
+        report_views.agency_report_status,
+        name="agency_report_status",
+    ),
+    path(
+        "agency/<int:pk>/report/request/",
+        report_views.agency_report_request,
+        name="agency_report_request",
+    ),
+    path(
+        "agency/<int:pk>/report/<int:report_id>/download/",
+        report_views.agency_report_download,
+        name="agency_report_download",
     ),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from diagnostics.models import Bottleneck, Diagnostic
+from diagnostics.reports import reports_refresh
 from programs import rules
 from programs.models import Institution, Program, Recommendation, RecommendationRefresh
 from programs.wording import reason_sentence
@@ -217,4 +218,7 @@ def recommendations_refresh(
         reason=reason,
     )
     diagnostic.recommendations.all().delete()
-    return recommendations_store(diagnostic=diagnostic)
+    stored = recommendations_store(diagnostic=diagnostic)
+    # The PDF lists the recommendations: its reports are rendered anew, after commit.
+    reports_refresh(diagnostic=diagnostic)
+    return stored

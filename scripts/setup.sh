@@ -7,11 +7,14 @@ cd "$(dirname "$0")/.."
 WITH_TEST_TOOLS=0
 [[ "${1:-}" == "--with-test-tools" ]] && WITH_TEST_TOOLS=1
 
-# WeasyPrint needs Pango and HarfBuzz's subsetter; Korean PDFs need a CJK font;
-# compilemessages needs gettext; the browser tests need Debian's Chromium.
+# WeasyPrint needs Pango and HarfBuzz's subsetter; Korean PDFs need a CJK font
+# (NanumGothic, found through fontconfig); compilemessages needs gettext; the browser
+# tests need Debian's Chromium; the report worker tests start their own redis-server;
+# poppler-utils (pdftotext, pdftoppm) reads and pictures a report by hand; the report
+# benchmark measures against DejaVu Sans, a Latin-only font.
 SYSTEM_PACKAGES=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-nanum)
 if [[ $WITH_TEST_TOOLS == 1 ]]; then
-  SYSTEM_PACKAGES+=(chromium fonts-noto-cjk wrk)
+  SYSTEM_PACKAGES+=(chromium fonts-noto-cjk wrk redis-server poppler-utils fonts-dejavu-core)
 fi
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do

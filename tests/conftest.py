@@ -14,10 +14,18 @@ from typing import Any
 import pytest
 from django import forms
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.test.utils import override_settings
 
 from accounts.models import Role
 from diagnostics.demo import best, diagnostic_fill
-from diagnostics.models import Diagnostic, QuestionnaireVersion, VersionStatus
+from diagnostics.models import (
+    Diagnostic,
+    QuestionnaireVersion,
+    Report,
+    ReportStatus,
+    VersionStatus,
+)
 from diagnostics.questionnaire import QuestionnaireContent, questionnaire_content
 from diagnostics.services import questionnaire_import
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
@@ -47,6 +55,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real question bank and catalog once; each test rolls back on top."""
     with django_db_blocker.unblock():
         load_content()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reports_storage(tmp_path_factory):
+    """Report files go to a temporary directory, never into the checkout."""
+    location = tmp_path_factory.mktemp("reports")
+    storages = {
+        **settings.STORAGES,
+        "reports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield location
 
 
 @pytest.fixture
@@ -138,6 +161,18 @@ def answer_all(diagnostic, content, user, choose=best) -> Diagnostic:
     return diagnostic_fill(
         diagnostic=diagnostic, content=content, user=user, choose=choose
     )
+
+
+def report_mark_ready(report: Report) -> Report:
+    """A report row made ready with a stand-in file, for tests of access, not of PDFs."""
+    from diagnostics.reports import reports_storage
+
+    name = reports_storage().save(f"test/{report.pk}.pdf", ContentFile(b"%PDF-1.7\n"))
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.READY, file_name=name, size_bytes=9, pages=1
+    )
+    report.refresh_from_db()
+    return report
 
 
 def admin_form_data(response) -> dict[str, Any]:
