@@ -20,7 +20,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("home/", views.home, name="home"),
     path("company/", views.company, name="company"),
     path("team/", views.team, name="team"),
     path(

@@ -24,7 +24,6 @@ from accounts.models import (
     InvitationStatus,
     User,
 )
-from diagnostics.selectors import diagnostics_overview
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -40,7 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     learns which, from the e-mail (services.user_signup_request).
     """
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_signup_request(email=form.cleaned_data["email"])
@@ -61,7 +60,7 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Public, from the sign-up e-mail: choose a password, then the company profile."""
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("home")
     try:
         email = services.signup_link_email(token=token)
     except services.AccountsError as error:
@@ -101,24 +100,12 @@ def _link_problem(request: HttpRequest, error: services.AccountsError) -> HttpRe
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Any signed-in user: firms see their diagnostics; agency users their tools."""
-    user: User = request.user  # type: ignore[assignment]
-    if user.company_id is None:
-        if is_agency_user(user):
-            return render(request, "accounts/agency_home.html")
-        return redirect("accounts:company")
-    context = diagnostics_overview(company=user.company)
-    return render(request, "accounts/home.html", context)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def company(request: HttpRequest) -> HttpResponse:
     """A firm user: create the company profile, or edit it."""
     user: User = request.user  # type: ignore[assignment]
     if user.company_id is None and is_agency_user(user):
-        return redirect("accounts:home")
+        return redirect("home")
     instance = user.company
     form = CompanyForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -130,7 +117,7 @@ def company(request: HttpRequest) -> HttpResponse:
         else:
             services.company_update(company=form.save(commit=False))
             messages.success(request, _("Company profile updated."))
-        return redirect("accounts:home")
+        return redirect("home")
     return render(
         request, "accounts/company.html", {"form": form, "is_new": instance is None}
     )
@@ -243,7 +230,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("accounts:team")
         if is_self:
             messages.success(request, _("You left the team."))
-            return redirect("accounts:home")
+            return redirect("home")
         messages.success(
             request,
             _("%(email)s was removed from the team.") % {"email": member.email},
@@ -336,7 +323,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request, _("You joined %(company)s.") % {"company": company_name}
         )
-        return redirect("accounts:home")
+        return redirect("home")
     return render(
         request,
         "accounts/confirm.html",
@@ -355,7 +342,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 "company": company_name,
             },
             "button": _("Join the team"),
-            "cancel_url": reverse("accounts:home"),
+            "cancel_url": reverse("home"),
         },
     )
 
@@ -379,7 +366,7 @@ def _accept_as_new(
         messages.success(
             request, _("Welcome to %(company)s's team.") % {"company": company_name}
         )
-        return redirect("accounts:home")
+        return redirect("home")
     return render(
         request,
         "accounts/set_password.html",

@@ -1,5 +1,5 @@
-"""The firm's diagnostic pages: wizard, review, submit, result, history, compare; and
-the public method page.
+"""The firm's diagnostic pages: dashboard, wizard, review, submit, result, history,
+compare; and the public method page.
 
 Who may use what: the firm's pages are for members of the company that owns the
 diagnostic (diagnostics.access); `method` is public. Everyone else gets a 404.
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import company_for, sme_member_required
+from accounts.access import company_for, is_agency_user, sme_member_required
 from accounts.models import User
 from diagnostics import services
 from diagnostics.access import (
@@ -46,10 +47,24 @@ from diagnostics.selectors import (
     HISTORY_LIMIT,
     answers_by_question,
     company_export_facts,
+    diagnostics_overview,
     submitted_diagnostics,
     wizard_state,
 )
 from programs.selectors import recommendations_for
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user: firms see their diagnostics; agency users their tools."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.company_id is None:
+        if is_agency_user(user):
+            return render(request, "diagnostics/agency_home.html")
+        return redirect("accounts:company")
+    context = diagnostics_overview(company=company_for(user))
+    return render(request, "diagnostics/home.html", context)
 
 
 @sme_member_required
@@ -63,7 +78,7 @@ def start(request: HttpRequest) -> HttpResponse:
         )
     except services.NoPublishedVersion:
         messages.error(request, _("The diagnostic is not available right now."))
-        return redirect("accounts:home")
+        return redirect("home")
     return redirect(diagnostic.get_absolute_url())
 
 
@@ -190,7 +205,7 @@ def _after_save(
         messages.success(
             request, _("Your answers are saved. Continue any time, from any device.")
         )
-        return redirect("accounts:home")
+        return redirect("home")
     if navigation == "prev" and step > 1:
         return redirect("diagnostics:step", pk=diagnostic.pk, step=step - 1)
     if navigation.startswith("goto-") and navigation[5:].isdigit():

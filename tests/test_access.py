@@ -36,7 +36,7 @@ PUBLIC = {
 }
 # Pages for any logged-in user, whatever the role.
 ANY_USER = {
-    "accounts:home",
+    "home",
     "accounts:company",
     "accounts:password_change",
     "accounts:password_change_done",
@@ -196,7 +196,7 @@ def test_agency_users_are_not_offered_a_company_profile(client, carol):
     client.force_login(carol)
     response = client.get(reverse("accounts:company"))
     assert response.status_code == 302
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("home")
 
 
 @pytest.mark.parametrize("name", sorted(AGENCY_ONLY))

@@ -49,7 +49,7 @@ def test_it_creates_the_company_and_makes_the_user_a_member(client):
     user = User.objects.create_user(email="owner@example.com", password="x")
     client.force_login(user)
     response = client.post(reverse("accounts:company"), COMPANY_POST)
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("home")
     user.refresh_from_db()
     assert user.company.business_number == "1248100998"
     assert [str(c) for c in user.company.target_markets] == ["US", "VN"]
@@ -109,7 +109,7 @@ def test_it_logs_in_with_the_email_address(client, alice, password):
         {"username": "ALICE@example.com", "password": password},
     )
     assert response.status_code == 302
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("home")
 
 
 def _fail_login(client, email: str, ip: str, forwarded: str | None = None):

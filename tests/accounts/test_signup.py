@@ -65,7 +65,7 @@ def test_it_signs_up_by_link_and_asks_for_the_company(client, sign_up):
     assert user.has_role(Role.SME_MEMBER)
     assert user.check_password(NEW_PASSWORD)
     assert user.company is None
-    assert client.get(reverse("accounts:home")).url == reverse("accounts:company")
+    assert client.get(reverse("home")).url == reverse("accounts:company")
 
 
 def test_an_existing_address_gets_the_same_page_and_a_notice_by_mail(

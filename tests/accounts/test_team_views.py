@@ -102,12 +102,12 @@ def test_a_member_invites_and_the_colleague_joins_from_the_link(
     assert "Join A Trading" in page
     assert "colleague@example.com" in page
     response = invitee.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("home")
     colleague = User.objects.get(email="colleague@example.com")
     assert colleague.company == alice.company
     assert colleague.has_role(Role.SME_MEMBER)
     assert invitee.session["_auth_user_id"] == str(colleague.pk)
-    home = invitee.get(reverse("accounts:home")).content.decode()
+    home = invitee.get(reverse("home")).content.decode()
     assert "Welcome to A Trading&#x27;s team." in home
 
 
@@ -201,7 +201,7 @@ def test_an_account_in_no_firm_logs_in_and_confirms_to_join(client, alice, on_co
     assert "alice@example.com invited you to join A Trading." in page
     loner.refresh_from_db()
     assert loner.company is None  # nothing happens without the confirmation
-    assert client.post(url).url == reverse("accounts:home")
+    assert client.post(url).url == reverse("home")
     loner.refresh_from_db()
     assert loner.company == alice.company
 
@@ -341,7 +341,7 @@ def test_a_member_leaves_the_team(client, alice, anna):
     client.force_login(anna)
     url = reverse("accounts:member_remove", args=[anna.pk])
     assert "Leave the team?" in client.get(url).content.decode()
-    assert client.post(url).url == reverse("accounts:home")
+    assert client.post(url).url == reverse("home")
     anna.refresh_from_db()
     assert anna.company is None
 

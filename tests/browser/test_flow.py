@@ -125,7 +125,7 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     page.get_by_label("Target markets").select_option("VN")
     page.get_by_role("button", name="Save company profile").click()
 
-    expect(page).to_have_url(re.compile(r"/accounts/home/$"))
+    expect(page).to_have_url(re.compile(r"/home/$"))
     expect(page.get_by_role("status")).to_be_visible()
     axe.check(page, "home (new)")
     page.get_by_role("button", name="Start the diagnostic").click()
@@ -141,14 +141,14 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
         if step < SAVED_STEPS:
             nav_button(page, "next").click()
     nav_button(page, "save").click()
-    expect(page).to_have_url(re.compile(r"/accounts/home/$"))
+    expect(page).to_have_url(re.compile(r"/home/$"))
     expect(page.get_by_role("status")).to_contain_text("saved")
     context.close()
 
     # --- Second visit: a fresh phone browser, no cookies.
     context = new_context(chromium, phone=True)
     page = context.new_page()
-    page.goto(live_server.url + "/accounts/home/")
+    page.goto(live_server.url + "/home/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
     switch_to_english(page)
     axe.check(page, "login (phone)")
@@ -156,7 +156,7 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
 
-    expect(page).to_have_url(re.compile(r"/accounts/home/$"))
+    expect(page).to_have_url(re.compile(r"/home/$"))
     expect(page.get_by_role("main")).to_contain_text(
         f"{sum(map(len, answers.values()))} of 45 questions answered"
     )

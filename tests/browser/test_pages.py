@@ -22,7 +22,7 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.locator("input[name='username']").fill(email)
     page.locator("input[name='password']").fill(PASSWORD)
     page.locator("main form [type='submit']").click()
-    expect(page).to_have_url(re.compile(r"/accounts/home/$"))
+    expect(page).to_have_url(re.compile(r"/home/$"))
 
 
 @pytest.mark.browser
@@ -52,7 +52,7 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
     if not phone:
         switch_to_english(page)
     firm_pages = {
-        "home": "/accounts/home/",
+        "home": "/home/",
         "history": "/diagnostic/history/",
         "compare": f"/diagnostic/compare/?a={results[0].pk}&b={results[1].pk}",
         "team": "/accounts/team/",
@@ -72,7 +72,7 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
     if not phone:
         switch_to_english(page)
     for name, path in {
-        "agency home": "/accounts/home/",
+        "agency home": "/home/",
         "agency list": "/diagnostic/agency/",
         "agency firm": f"/diagnostic/agency/{results[1].pk}/",
     }.items():

@@ -100,9 +100,7 @@ def _past_results(company, template, count: int) -> None:
         )
 
 
-@pytest.mark.parametrize(
-    "name", ["diagnostics:review", "diagnostics:history", "accounts:home"]
-)
+@pytest.mark.parametrize("name", ["diagnostics:review", "diagnostics:history", "home"])
 def test_other_firm_pages_keep_a_fixed_query_count(
     client, alice, submitted, content, name
 ):
@@ -147,7 +145,7 @@ def test_a_refresh_shows_at_once_on_the_result_page(client, alice, carol, submit
         ("alice", "diagnostics:compare"),
         ("carol", "diagnostics:agency_list"),
         ("carol", "diagnostics:agency_detail"),
-        ("steve", "accounts:home"),
+        ("steve", "home"),
         (None, "landing"),
         (None, "accounts:login"),
         (None, "accounts:signup"),

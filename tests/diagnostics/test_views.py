@@ -89,7 +89,7 @@ def test_it_resumes_where_the_firm_stopped_from_another_session(
         client.post(reverse("diagnostics:step", args=[draft.pk, step]), data)
     client.logout()
     client.force_login(anna)  # a colleague, another device
-    home = client.get(reverse("accounts:home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
     assert reverse("diagnostics:step", args=[draft.pk, 3]) in home
     assert Answer.objects.filter(diagnostic=draft).count() == 15
 
@@ -463,7 +463,7 @@ def test_it_counts_a_cleared_answer_as_unanswered_on_every_page(
     page = client.get(url).content.decode()
     assert progress in page
     assert re.search(rf'name="q_{question.code}" id="[^"]+" value=""', page)
-    assert progress in client.get(reverse("accounts:home")).content.decode()
+    assert progress in client.get(reverse("home")).content.decode()
     review = client.get(reverse("diagnostics:review", args=[draft_v1.pk]))
     assert progress in review.content.decode()
     assert review.context["missing"] == [question]
