@@ -12,8 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.models import PresenceAbroad
 from diagnostics import scoring
 from diagnostics.models import Diagnostic, FactSource
 from diagnostics.questionnaire import QuestionnaireContent
@@ -183,7 +186,45 @@ def result_view(
             if item not in result["reasons"]
         ],
         "next_plan": next_plan,
+        "basis": _result_basis(content, diagnostic, result),
     }
+
+
+def _result_basis(
+    content: QuestionnaireContent, diagnostic: Diagnostic, result: dict[str, Any]
+) -> dict[str, Any] | None:
+    """What the result was scored on: the track, the profile's figures then, and the
+    questions left out. None for results of a version without tracks."""
+    track = result.get("track")
+    if not track:
+        return None
+    figures = diagnostic.export_facts or {}
+    by_code = {question.code: question for question in content.questions}
+    return {
+        "is_exporter": track == scoring.EXPORTER,
+        "figures": [
+            (
+                FIGURE_LABELS["exports_last_year_usd"],
+                _usd(figures.get("exports_last_year_usd", 0)),
+            ),
+            (FIGURE_LABELS["export_markets"], figures.get("export_markets", 0)),
+            (FIGURE_LABELS["export_years"], figures.get("export_years", 0)),
+            (
+                FIGURE_LABELS["presence_level"],
+                PresenceAbroad(figures.get("presence_level", 0)).label,
+            ),
+        ],
+        "not_applicable": [
+            f"{code}. {by_code[code].localized('text')}"
+            for code in result.get("not_applicable", [])
+            if code in by_code
+        ],
+        "skipped_count": len(result.get("skipped", [])),
+    }
+
+
+def _usd(amount: int) -> str:
+    return "US$" + number_format(amount, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -303,3 +344,114 @@ def contradiction_texts(
         }
         for item in found
     ]
+
+
+# --- The method page ----------------------------------------------------------------
+
+FIGURE_LABELS = {
+    "exports_last_year_usd": gettext_lazy("exports last year (US$)"),
+    "export_markets": gettext_lazy("countries exported to last year"),
+    "export_years": gettext_lazy("years of exporting"),
+    "presence_level": gettext_lazy("presence abroad"),
+}
+
+
+def condition_text(field: str, minimum: Decimal) -> str:
+    """One condition of a profile fact, as a reader would say it."""
+    if field == "presence_level":
+        level = PresenceAbroad(int(minimum)).label
+        return _("presence abroad: at least %(level)s") % {"level": level}
+    return _("%(figure)s at least %(minimum)s") % {
+        "figure": FIGURE_LABELS.get(field, field),
+        "minimum": number_format(minimum.normalize(), force_grouping=True),
+    }
+
+
+def method_view(content: QuestionnaireContent) -> dict[str, Any]:
+    """What the method page shows of a version: areas, tracks, facts, stages, questions."""
+    version = content.version
+    total_weight = sum((q.weight for q in content.questions), Decimal(0))
+    spec = content.spec
+    return {
+        "version": version,
+        "areas": [
+            _method_area(content, area_content, total_weight)
+            for area_content in content.areas
+        ],
+        "rules": [
+            {
+                "rule": rule,
+                "name": rule.localized("name"),
+                "rationale": rule.localized("rationale"),
+                "facts": [
+                    {
+                        "label": content.facts[code].localized("label"),
+                        "from_profile": _is_profile_fact(content, code),
+                    }
+                    for code in sorted(content.required_facts[rule.pk])
+                ],
+            }
+            for rule in content.stage_rules
+        ],
+        "has_tracks": spec.has_tracks,
+        "entry_stage": spec.entry_stage,
+        "entry_fact": _fact_label(content, spec.entry_fact),
+        "max_not_applicable": spec.max_not_applicable,
+        "track_counts": {
+            track: len(scoring.questions_for_track(spec, track))
+            for track in (scoring.DOMESTIC, scoring.EXPORTER)
+        },
+        "profile_facts": [
+            {
+                "label": fact.localized("label"),
+                "conditions": [
+                    condition_text(item["field"], Decimal(item["min"]))
+                    for item in fact.conditions
+                ],
+                "implies": [_fact_label(content, code) for code in fact.implies],
+            }
+            for fact in content.facts.values()
+            if fact.source == FactSource.PROFILE
+        ],
+    }
+
+
+TRACK_LABELS = {
+    "both": gettext_lazy("Every firm"),
+    "domestic": gettext_lazy("Firms that have not exported"),
+    "exporter": gettext_lazy("Exporting firms"),
+}
+
+
+def _method_area(
+    content: QuestionnaireContent, area_content: Any, total_weight: Decimal
+) -> dict[str, Any]:
+    weight = sum((q.weight for q in area_content.questions), Decimal(0))
+    rows = []
+    for question in area_content.questions:
+        left_out = _("left out of the score")
+        options = [
+            "{} ({})".format(
+                option.localized("label"),
+                left_out if option.not_applicable else f"{option.points.normalize():f}",
+            )
+            for option in content.options[question.pk]
+        ]
+        rows.append(
+            {
+                "code": question.code,
+                "text": question.localized("text"),
+                "weight": question.weight,
+                "options": options,
+                "asked_of": TRACK_LABELS[question.tracks],
+                "bottleneck": question.get_bottleneck_display(),
+                "bottleneck_note": question.localized("bottleneck_note"),
+            }
+        )
+    return {
+        "name": area_content.area.localized("name"),
+        "questions": area_content.questions,
+        "rows": rows,
+        "weight": weight,
+        "share": weight * 100 / total_weight if total_weight else Decimal(0),
+    }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("compare/", views.compare, name="compare"),
     path("method/", views.method, name="method"),
+    path("method/v<int:number>/", views.method, name="method_version"),
     path("agency/", agency_views.agency_list, name="agency_list"),
     path("agency/<int:pk>/", agency_views.agency_detail, name="agency_detail"),
     path(

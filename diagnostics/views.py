@@ -8,7 +8,6 @@ diagnostic (diagnostics.access); `method` is public. Everyone else gets a 404.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,17 +27,21 @@ from diagnostics.access import (
     get_diagnostic_for_member,
 )
 from diagnostics.forms import StepForm, step_initial
-from diagnostics.models import Diagnostic, Question
+from diagnostics.models import (
+    Diagnostic,
+    Question,
+    QuestionnaireVersion,
+    VersionStatus,
+)
 from diagnostics.presenters import (
     answer_label,
     comparison_rows,
     contradiction_texts,
+    method_view,
     result_view,
     stage_line,
 )
 from diagnostics.questionnaire import (
-    AreaContent,
-    QuestionnaireContent,
     published_version,
     questionnaire_content,
     questionnaire_content_by_id,
@@ -341,58 +344,21 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def method(request: HttpRequest) -> HttpResponse:
-    """Public: how the published version scores, generated from its data."""
-    version = published_version()
+def method(request: HttpRequest, number: int | None = None) -> HttpResponse:
+    """Public: how a version scores, generated from its data; the published version by
+    default, or any published or retired one (the version a past result was scored
+    with). Drafts are not public."""
+    version = (
+        published_version()
+        if number is None
+        else QuestionnaireVersion.objects.exclude(status=VersionStatus.DRAFT)
+        .filter(number=number)
+        .first()
+    )
     if version is None:
         raise Http404
-    content = questionnaire_content(version)
-    total_weight = sum(q.weight for q in content.questions)
-    areas = [
-        _method_area(content, area_content, total_weight)
-        for area_content in content.areas
-    ]
-    rules = [
-        {
-            "rule": rule,
-            "name": rule.localized("name"),
-            "rationale": rule.localized("rationale"),
-            "facts": [
-                content.facts[code].localized("label")
-                for code in sorted(content.required_facts[rule.pk])
-            ],
-        }
-        for rule in content.stage_rules
-    ]
     return render(
         request,
         "diagnostics/method.html",
-        {"version": version, "areas": areas, "rules": rules},
+        method_view(questionnaire_content(version)),
     )
-
-
-def _method_area(
-    content: QuestionnaireContent, area_content: AreaContent, total_weight: Decimal
-) -> dict[str, object]:
-    weight = sum(q.weight for q in area_content.questions)
-    rows = []
-    for question in area_content.questions:
-        options = [
-            f"{option.localized('label')} ({option.points.normalize():f})"
-            for option in content.options[question.pk]
-        ]
-        rows.append(
-            {
-                "code": question.code,
-                "text": question.localized("text"),
-                "weight": question.weight,
-                "options": options,
-            }
-        )
-    return {
-        "name": area_content.area.localized("name"),
-        "questions": area_content.questions,
-        "rows": rows,
-        "weight": weight,
-        "share": weight * 100 / total_weight,
-    }

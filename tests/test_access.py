@@ -32,6 +32,7 @@ PUBLIC = {
     "accounts:signup_confirm",
     "accounts:invitation_accept",
     "diagnostics:method",
+    "diagnostics:method_version",
     "healthz",
 }
 # Pages for any logged-in user, whatever the role.
@@ -113,6 +114,7 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_report_request": [submitted.pk],
         "diagnostics:agency_report_download": [submitted.pk, report.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
+        "diagnostics:method_version": [1],
         "accounts:signup_confirm": ["not-a-token"],
         "accounts:invitation_accept": ["not-a-token"],
         "accounts:member_remove": [alice.pk],

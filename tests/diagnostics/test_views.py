@@ -319,6 +319,66 @@ def test_the_method_page_is_generated_from_the_published_version(client, content
         assert escape(question.text_en) in page
 
 
+def test_the_method_page_explains_the_tracks_and_the_profile_facts(client, content):
+    client.post(reverse("set_language"), {"language": "en"})
+
+    page = client.get(reverse("diagnostics:method")).content.decode()
+
+    assert "Your export figures come first" in page
+    assert (
+        f"Exporting firms answer {len(content.asked(scoring.EXPORTER))} questions."
+        in page
+    )
+    assert (
+        "Firms that have not exported answer "
+        f"{len(content.asked(scoring.DOMESTIC))} questions." in page
+    )
+    assert "exports last year (US$) at least 1,000,000" in page
+    assert "presence abroad: at least A branch or representative office" in page
+    assert escape(content.facts["has_exported"].label_en) in page
+
+
+def test_a_retired_version_keeps_its_own_method_page(client, content_v1):
+    client.post(reverse("set_language"), {"language": "en"})
+
+    response = client.get(reverse("diagnostics:method_version", args=[1]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This is questionnaire version 1, which is no longer in use." in page
+    assert escape(content_v1.questions[0].text_en) in page
+    assert "Your export figures come first" not in page
+
+
+def test_a_draft_or_unknown_version_has_no_method_page(client, content):
+    from diagnostics.services import questionnaire_copy_to_draft
+
+    draft = questionnaire_copy_to_draft(version=content.version)
+
+    for number in (draft.number, 99):
+        url = reverse("diagnostics:method_version", args=[number])
+        assert client.get(url).status_code == 404
+
+
+def test_the_result_says_what_it_was_based_on_and_keeps_it(
+    client, alice, draft, content
+):
+    answer_all(draft, content, alice)
+    submitted = diagnostic_submit(diagnostic=draft, user=alice)
+    _figures(alice.company, exports=0, markets=0, years=0)  # corrected afterwards
+    client.force_login(alice)
+    client.post(reverse("set_language"), {"language": "en"})
+
+    page = client.get(reverse("diagnostics:result", args=[submitted.pk])).content
+    text = page.decode()
+
+    assert "you answered the questions for exporting firms" in text
+    assert "US$120,000" in text
+    assert reverse("diagnostics:method_version", args=[2]) in text
+    submitted.refresh_from_db()
+    assert submitted.stage == 5
+
+
 def test_autosave_saves_the_page_and_returns_the_new_revision(
     client, alice, draft, content
 ):
