@@ -96,6 +96,16 @@ class QuestionnaireVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "status", "published_at", "question_count"]
     list_filter = ["status"]
     readonly_fields = ["status", "published_at"]
+    fields = [
+        "number",
+        "title",
+        "status",
+        "published_at",
+        "notes",
+        "entry_fact_code",
+        "entry_stage",
+        "max_not_applicable",
+    ]
     inlines = [FactInline, AreaInline, StageRuleInline]
     actions = ["copy_to_draft", "publish"]
 
@@ -148,6 +158,7 @@ OPTION_FIELDS = [
     "sets_fact",
     "band_min",
     "band_max",
+    "not_applicable",
 ]
 
 
@@ -196,6 +207,9 @@ class QuestionForm(forms.ModelForm):
             "kind",
             "weight",
             "bottleneck",
+            "bottleneck_note_ko",
+            "bottleneck_note_en",
+            "tracks",
             "number_min",
             "number_max",
             "unit_ko",
@@ -221,9 +235,10 @@ class QuestionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         "kind",
         "weight",
         "bottleneck",
+        "tracks",
         "version",
     ]
-    list_filter = ["version", "area__code", "kind", "bottleneck"]
+    list_filter = ["version", "area__code", "kind", "bottleneck", "tracks"]
     search_fields = ["code", "text_ko", "text_en"]
     list_select_related = ["area", "version"]
     inlines = [OptionInline]
