@@ -34,6 +34,7 @@ from diagnostics.scoring import (
     score,
     validate_questionnaire,
 )
+from tests.diagnostics.test_scoring import FACT_POOL, _draw_answer, questionnaires
 
 D = Decimal
 PROPERTY = settings(max_examples=150, deadline=None)
@@ -435,3 +436,128 @@ def test_it_names_the_personas_a_questionnaire_misplaces() -> None:
 
     assert placement.persona == wrong and placement.stage == 4
     assert place(TRACKED, right).in_range
+
+
+# Properties over random tracked questionnaires ---------------------------------------
+
+PROFILE_FACTS = TRACKED.profile_facts
+EXPERIENCE = {
+    4: frozenset({"has_exported"}),
+    5: frozenset({"repeat_exports"}),
+    6: frozenset({"multi_market"}),
+    7: frozenset({"exports_1m"}),
+    8: frozenset({"presence_abroad"}),
+    9: frozenset({"global_operations"}),
+}
+
+
+@st.composite
+def tracked_questionnaires(draw: st.DrawFn) -> Questionnaire:
+    """A random valid questionnaire (test_scoring's generator) given tracks: each
+    question is asked of one track or both, every area keeps a question for each."""
+    base = draw(questionnaires())
+    seen: set[str] = set()
+    questions = []
+    for question in base.questions:
+        tracks = BOTH
+        if question.area in seen:
+            tracks = draw(st.sampled_from([BOTH, {DOMESTIC}, {EXPORTER}]))
+        seen.add(question.area)
+        questions.append(dataclasses.replace(question, tracks=frozenset(tracks)))
+    stages = tuple(
+        dataclasses.replace(
+            rule,
+            required_facts=(rule.required_facts if rule.stage < 4 else frozenset())
+            | EXPERIENCE.get(rule.stage, frozenset()),
+        )
+        for rule in base.stages
+    )
+    implied = draw(st.frozensets(st.sampled_from(FACT_POOL), max_size=2))
+    return dataclasses.replace(
+        base,
+        questions=tuple(questions),
+        stages=stages,
+        profile_facts=PROFILE_FACTS,
+        implications={"has_exported": implied} if implied else {},
+        entry_fact="has_exported",
+        entry_stage=4,
+    )
+
+
+@st.composite
+def tracked_cases(draw: st.DrawFn):
+    questionnaire = draw(tracked_questionnaires())
+    chosen = {
+        q.id: draw(st.integers(0, len(q.options) - 1)) for q in questionnaire.questions
+    }
+    return questionnaire, chosen, draw(figures)
+
+
+def _inputs(draw, questionnaire: Questionnaire, chosen: dict[int, int]):
+    return {
+        q.id: _draw_answer(draw, q, q.options[chosen[q.id]])
+        for q in questionnaire.questions
+    }
+
+
+@PROPERTY
+@given(case=tracked_cases(), data=st.data())
+def test_any_tracked_questionnaire_keeps_exporters_at_4_and_others_below(
+    case, data
+) -> None:
+    questionnaire, chosen, firm = case
+    assert validate_questionnaire(questionnaire) == []
+
+    result = score(questionnaire, _inputs(data.draw, questionnaire, chosen), firm)
+
+    if firm.exports_last_year_usd > 0:
+        assert result.track == EXPORTER and result.stage >= 4
+    else:
+        assert result.track == DOMESTIC and result.stage <= 3
+
+
+@PROPERTY
+@given(case=tracked_cases(), data=st.data())
+def test_any_tracked_questionnaire_never_lowers_the_stage_for_a_better_answer(
+    case, data
+) -> None:
+    questionnaire, chosen, firm = case
+    question = data.draw(st.sampled_from(questionnaire.questions))
+    ranked = sorted(
+        range(len(question.options)), key=lambda i: question.options[i].points
+    )
+    current = ranked.index(chosen[question.id])
+    better = ranked[data.draw(st.integers(current, len(ranked) - 1))]
+    # Equal points may differ in facts; a better option keeps the facts (validated).
+    if question.options[better].points == question.options[chosen[question.id]].points:
+        better = chosen[question.id]
+    answers = _inputs(data.draw, questionnaire, chosen)
+    improved = {
+        **answers,
+        question.id: _draw_answer(data.draw, question, question.options[better]),
+    }
+
+    before = score(questionnaire, answers, firm)
+    after = score(questionnaire, improved, firm)
+
+    assert after.stage >= before.stage
+
+
+@PROPERTY
+@given(case=tracked_cases(), data=st.data(), more=st.integers(0, 10**7))
+def test_any_tracked_questionnaire_never_lowers_the_stage_for_more_exports(
+    case, data, more: int
+) -> None:
+    questionnaire, chosen, firm = case
+    stronger = dataclasses.replace(
+        firm,
+        exports_last_year_usd=firm.exports_last_year_usd + more,
+        export_markets=firm.export_markets + 1,
+        export_years=firm.export_years + 1,
+    )
+    answers = _inputs(data.draw, questionnaire, chosen)
+
+    assert (
+        score(questionnaire, answers, stronger).stage
+        >= score(questionnaire, answers, firm).stage
+    )
