@@ -23,6 +23,7 @@ from diagnostics.scoring import (
     QuestionKind,
     Questionnaire,
     QuestionSpec,
+    ScoringError,
     StageSpec,
     questions_for_track,
     score,
@@ -50,11 +51,13 @@ class Placement:
     stage: int
     total_score: Decimal
     track: str | None
+    # Why the persona's answers could not be scored at all (stage 0), if they could not.
+    error: str | None = None
 
     @property
     def in_range(self) -> bool:
         low, high = self.persona.expected_stages
-        return low <= self.stage <= high
+        return self.error is None and low <= self.stage <= high
 
 
 def persona_from_json(data: Mapping[str, Any]) -> Persona:
@@ -204,9 +207,12 @@ def _number_in_band(question: QuestionSpec, option: OptionSpec) -> Decimal:
 
 
 def place(questionnaire: Questionnaire, persona: Persona) -> Placement:
-    result = score(
-        questionnaire, persona_answers(questionnaire, persona), persona.figures
-    )
+    try:
+        result = score(
+            questionnaire, persona_answers(questionnaire, persona), persona.figures
+        )
+    except ScoringError as error:
+        return Placement(persona, 0, Decimal(0), None, error=str(error))
     return Placement(persona, result.stage, result.total_score, result.track)
 
 
@@ -224,9 +230,19 @@ def personas_from_json(items: Iterable[Mapping[str, Any]]) -> list[Persona]:
 
 def misplacement_problems(placements: Iterable[Placement]) -> list[str]:
     """One line per misplaced persona, for the publish refusal and the tests."""
-    return [
-        f"Persona '{p.persona.code}' ({p.persona.name_en}) is placed at stage "
-        f"{p.stage} (score {p.total_score}), outside its expected stages "
-        f"{p.persona.expected_stages[0]}-{p.persona.expected_stages[1]}."
-        for p in placements
-    ]
+    return [_problem(placement) for placement in placements]
+
+
+def _problem(placement: Placement) -> str:
+    persona = placement.persona
+    if placement.error is not None:
+        return (
+            f"Persona '{persona.code}' ({persona.name_en}) cannot be scored: "
+            f"{placement.error}"
+        )
+    low, high = persona.expected_stages
+    return (
+        f"Persona '{persona.code}' ({persona.name_en}) is placed at stage "
+        f"{placement.stage} (score {placement.total_score}), outside its expected "
+        f"stages {low}-{high}."
+    )

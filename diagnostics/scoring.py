@@ -64,6 +64,10 @@ class InvalidAnswer(ScoringError):
     pass
 
 
+class TooManyNotApplicable(InvalidAnswer):
+    """More "not applicable" answers than the questionnaire allows; `codes` names them."""
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     id: int
@@ -652,7 +656,7 @@ def score(
         if option.fact:
             facts.add(option.fact)
     if len(not_applicable) > questionnaire.max_not_applicable:
-        raise InvalidAnswer(
+        raise TooManyNotApplicable(
             f"At most {questionnaire.max_not_applicable} questions may be marked "
             "not applicable.",
             tuple(q.code for q in not_applicable),

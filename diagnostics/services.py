@@ -62,6 +62,15 @@ class IncompleteDiagnostic(DiagnosticError):
         self.question_codes = question_codes
 
 
+class TooManyNotApplicable(DiagnosticError):
+    """The draft marks more questions "not applicable" than its version allows."""
+
+    def __init__(self, question_codes: tuple[str, ...], limit: int) -> None:
+        super().__init__(", ".join(question_codes))
+        self.question_codes = question_codes
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class AnswerValue:
     option_id: int | None = None
@@ -204,6 +213,9 @@ def diagnostic_submit(*, diagnostic: Diagnostic, user: User) -> Diagnostic:
         result = scoring.score(content.spec, diagnostic_answer_inputs(locked), figures)
     except scoring.MissingAnswers as error:
         raise IncompleteDiagnostic(error.codes) from error
+    except scoring.TooManyNotApplicable as error:
+        limit = content.spec.max_not_applicable
+        raise TooManyNotApplicable(error.codes, limit) from error
     except scoring.InvalidAnswer as error:  # only reachable through data corruption
         raise IncompleteDiagnostic(error.codes) from error
 

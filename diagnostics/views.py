@@ -283,6 +283,16 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             % {"count": count, "codes": ", ".join(incomplete.question_codes)},
         )
         return redirect("diagnostics:review", pk=pk)
+    except services.TooManyNotApplicable as refused:
+        messages.error(
+            request,
+            _(
+                "At most %(limit)d questions may be answered “not applicable”; you "
+                "marked %(codes)s. Choose an answer for some of them."
+            )
+            % {"limit": refused.limit, "codes": ", ".join(refused.question_codes)},
+        )
+        return redirect("diagnostics:review", pk=pk)
     return redirect("diagnostics:result", pk=diagnostic.pk)
 
 

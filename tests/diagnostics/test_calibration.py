@@ -101,3 +101,16 @@ def test_the_best_answers_without_exports_stay_at_stage_3_or_below():
     result = score(spec, persona_answers(spec, best), best.figures)
 
     assert result.stage <= 3 and result.total_score == 100
+
+
+def test_a_persona_that_cannot_be_scored_is_named_with_the_reason():
+    spec = replace(_spec(CONTENT / "questionnaire_v2.json"), max_not_applicable=1)
+    services_firm = next(p for p in PERSONAS if len(p.not_applicable) > 1)
+
+    (placement,) = misplaced(spec, [services_firm])
+
+    assert placement.error is not None and not placement.in_range
+    assert misplacement_problems([placement]) == [
+        f"Persona '{services_firm.code}' ({services_firm.name_en}) cannot be scored: "
+        "At most 1 questions may be marked not applicable."
+    ]

@@ -12,12 +12,15 @@ from diagnostics.models import (
     Option,
     PublishedVersionLocked,
     QuestionKind,
+    QuestionnaireVersion,
     VersionStatus,
 )
+from diagnostics.questionnaire import questionnaire_content
 from diagnostics.services import (
     AnswerValue,
     IncompleteDiagnostic,
     StaleDraft,
+    TooManyNotApplicable,
     diagnostic_save_answers,
     diagnostic_start,
     diagnostic_submit,
@@ -231,3 +234,48 @@ def test_submit_freezes_the_result_with_its_version(alice, content, version):
         "presence_level": 0,
     }
     assert Diagnostic.objects.filter(company=alice.company).count() == 1
+
+
+def test_submit_refuses_more_not_applicable_answers_than_the_version_allows(
+    alice, content
+):
+    draft_version = questionnaire_copy_to_draft(version=content.version)
+    QuestionnaireVersion.objects.filter(pk=draft_version.pk).update(
+        max_not_applicable=1
+    )
+    draft_version.refresh_from_db()
+    draft_content = questionnaire_content(draft_version)
+    # A firm on a version that allows one "not applicable" marks two.
+    draft = Diagnostic.objects.create(
+        company=alice.company, version=draft_version, started_by=alice
+    )
+    draft = answer_all(draft, draft_content, alice)
+    marked = [
+        q
+        for q in draft_content.questions
+        if any(o.not_applicable for o in draft_content.options[q.pk])
+    ][:2]
+    for question in marked:
+        draft = diagnostic_save_answers(
+            diagnostic=draft,
+            user=alice,
+            step=draft_content.step_of(question),
+            values={
+                question.pk: AnswerValue(
+                    option_id=next(
+                        o.pk
+                        for o in draft_content.options[question.pk]
+                        if o.not_applicable
+                    )
+                )
+            },
+            base_revision=draft.revision,
+        )
+
+    with pytest.raises(TooManyNotApplicable) as refused:
+        diagnostic_submit(diagnostic=draft, user=alice)
+
+    assert refused.value.limit == 1
+    assert refused.value.question_codes == tuple(q.code for q in marked)
+    draft.refresh_from_db()
+    assert not draft.is_submitted
