@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-.PHONY: run test setup setup-test lint bench worker
+.PHONY: run test setup setup-test lint bench worker beat
 
 run: setup
 	.venv/bin/python manage.py migrate --noinput -v0
@@ -19,6 +19,10 @@ setup-test:
 
 worker:
 	.venv/bin/celery -A config worker --loglevel=info --concurrency=2
+
+# The periodic report sweep and worker heartbeat: one beat per site.
+beat:
+	.venv/bin/celery -A config beat --loglevel=info
 
 bench: setup-test
 	.venv/bin/python scripts/bench.py
