@@ -417,6 +417,24 @@ def test_a_failed_report_offers_a_retry_that_queues_it_again(
     assert sent == [report.pk]
 
 
+def test_a_report_stuck_past_the_limit_reads_as_failed_even_without_a_sweep(
+    client, alice, submitted, sent, django_capture_on_commit_callbacks
+):
+    report = submitted.reports.get()
+    Report.objects.filter(pk=report.pk).update(
+        requested_at=timezone.now()
+        - timedelta(seconds=settings.REPORTS_GIVE_UP_SECONDS + 1)
+    )
+    client.force_login(alice)
+    fragment = client.get(reverse("diagnostics:report_status", args=[submitted.pk]))
+    assert "PDF 보고서를 만들지 못했습니다" in fragment.content.decode()
+    assert b"hx-trigger" not in fragment.content
+    with django_capture_on_commit_callbacks(execute=True):
+        again = reports.report_request(diagnostic=submitted, language="ko")
+    assert again.pk == report.pk and sent == [report.pk]
+    assert timezone.now() - again.requested_at < timedelta(minutes=1)
+
+
 def test_a_non_default_storage_backend_stores_and_serves_the_report(
     client, alice, content, settings, django_capture_on_commit_callbacks
 ):
