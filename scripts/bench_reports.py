@@ -75,6 +75,33 @@ print(before, rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in `url` when it is missing."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        return
+    params: dict[str, Any] = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+        "dbname": "postgres",
+        "connect_timeout": 5,
+    }
+    if parts.password:
+        params["password"] = parts.password
+    name = parts.path.strip("/")
+    with psycopg.connect(**params, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -178,7 +205,8 @@ class Bench:
         """Remove the copies the worker sections made."""
         from diagnostics.models import Diagnostic
 
-        Diagnostic.objects.filter(pk__in=self.copies).delete()
+        if self.copies:
+            Diagnostic.objects.filter(pk__in=self.copies).delete()
 
     def clones(self, template: Any, count: int) -> list[Any]:
         """Copies of a submitted diagnostic, answers and programs included: distinct
@@ -422,6 +450,8 @@ def main() -> None:
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is needed (scripts/setup.sh --with-test-tools).")
     sys.path.insert(0, str(ROOT))
+    if os.environ.get("DATABASE_URL"):
+        ensure_database(os.environ["DATABASE_URL"])
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as directory:
         tmp = Path(directory)
         bench = Bench(args, tmp)
