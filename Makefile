@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-.PHONY: run test setup setup-test lint bench worker
+.PHONY: run test setup setup-test lint bench worker beat
 
 # Settings default to DEBUG off (production). The development server, and the setup
 # script's manage.py commands before it, run with it on; the prerequisites inherit it.
@@ -24,6 +24,10 @@ setup-test:
 
 worker:
 	.venv/bin/celery -A config worker --loglevel=info --concurrency=2
+
+# The periodic report sweep and worker heartbeat: one beat per site.
+beat:
+	.venv/bin/celery -A config beat --loglevel=info
 
 bench: setup-test
 	.venv/bin/python scripts/bench.py

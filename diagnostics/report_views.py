@@ -186,11 +186,14 @@ def _check_worker() -> dict[str, object]:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """JSON for a load balancer or a monitor: 200 when everything answers, else 503.
+    """JSON for a load balancer and a monitor.
 
-    The worker counts as healthy when the beat-scheduled heartbeat task ran on a worker
-    within WORKER_HEARTBEAT_MAX_AGE_SECONDS; without Redis, tasks run in-process and
-    there is no worker to check.
+    The status code says whether this web process can serve: 200 when the database and
+    Redis (when configured) answer, else 503. `status` says more, for a monitor: "ok",
+    "degraded" when no worker ran the beat-scheduled heartbeat within
+    WORKER_HEARTBEAT_MAX_AGE_SECONDS (reports are not being rendered; pages still
+    work), or "unhealthy". Without Redis, tasks run in-process and the worker check is
+    "not applicable".
     """
     checks: dict[str, object] = {
         "database": _check_database(),
@@ -198,12 +201,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "worker": _check_worker(),
     }
     worker_status = checks["worker"]["status"]  # type: ignore[index]
-    healthy = (
-        checks["database"] == "ok"
-        and checks["redis"] in ("ok", "not configured")
-        and worker_status in ("ok", "not applicable")
+    serving = checks["database"] == "ok" and checks["redis"] in (
+        "ok",
+        "not configured",
     )
+    rendering = worker_status in ("ok", "not applicable")
+    status = "unhealthy" if not serving else "ok" if rendering else "degraded"
     return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": checks},
-        status=200 if healthy else 503,
+        {"status": status, "checks": checks}, status=200 if serving else 503
     )

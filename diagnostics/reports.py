@@ -143,6 +143,24 @@ def _appendix(
     ]
 
 
+def _gates(
+    content: QuestionnaireContent, diagnostic: Diagnostic
+) -> list[dict[str, Any]]:
+    """The gating facts, each with the stage that first asks for it and whether the
+    firm's answers establish it."""
+    established = set((diagnostic.result or {}).get("facts", []))
+    return [
+        {
+            "stage": rule.stage,
+            "label": content.facts[code].localized("label"),
+            "met": code in established,
+        }
+        for rule in content.stage_rules
+        for code in sorted(content.required_facts[rule.pk])
+        if code in content.facts
+    ]
+
+
 def _phases(ladder: Sequence[Any]) -> list[dict[str, Any]]:
     """The ladder's nine rungs grouped by phase."""
     phases: list[dict[str, Any]] = []
@@ -162,6 +180,7 @@ def report_context(diagnostic: Diagnostic) -> dict[str, Any]:
         "company_name": diagnostic.company.display_name,
         "view": view,
         "phases": _phases(view["ladder"]),
+        "gates": _gates(content, diagnostic),
         "recommendations": recommendations_for(diagnostic),
         "appendix": _appendix(content, diagnostic),
         "question_count": len(content.questions),
@@ -191,12 +210,27 @@ def report_filename(report: Report) -> str:
 # --- Requesting -----------------------------------------------------------------------
 
 
+def _overdue_q(now: datetime) -> Q:
+    return Q(
+        status__in=[ReportStatus.QUEUED, ReportStatus.RENDERING],
+        requested_at__lt=now - timedelta(seconds=settings.REPORTS_GIVE_UP_SECONDS),
+    )
+
+
+def _overdue(report: Report, now: datetime) -> bool:
+    """Unfinished for longer than a render can take, retries and sweeps included."""
+    limit = now - timedelta(seconds=settings.REPORTS_GIVE_UP_SECONDS)
+    return report.in_progress and report.requested_at < limit
+
+
 @transaction.atomic
 def report_request(*, diagnostic: Diagnostic, language: str) -> Report:
     """Queue the report of a submitted diagnostic in `language`, for its current content.
 
     Idempotent: a report of the same content that is ready, queued or rendering is
-    returned as it is; a failed one is queued again with fresh attempts. The render job
+    returned as it is; a failed one, or one still unfinished past
+    REPORTS_GIVE_UP_SECONDS (the sweep may not be running), is queued again with fresh
+    attempts. The render job
     is sent after commit, so a rolled-back transaction sends nothing (and without a
     broker, the job runs in this process right after the commit).
     """
@@ -226,9 +260,9 @@ def report_request(*, diagnostic: Diagnostic, language: str) -> Report:
             return Report.objects.get(
                 diagnostic=diagnostic, language=language, content_version=version
             )
-    elif report.status == ReportStatus.FAILED:
+    elif report.status == ReportStatus.FAILED or _overdue(report, now):
         requeued = Report.objects.filter(
-            pk=report.pk, status=ReportStatus.FAILED
+            Q(status=ReportStatus.FAILED) | _overdue_q(now), pk=report.pk
         ).update(
             status=ReportStatus.QUEUED,
             attempts=0,
@@ -424,7 +458,6 @@ def reports_sweep(*, now: datetime | None = None) -> SweepOutcome:
     stays "being prepared" forever.
     """
     now = now or timezone.now()
-    in_progress = [ReportStatus.QUEUED, ReportStatus.RENDERING]
     stale_rendering = Q(
         status=ReportStatus.RENDERING,
         started_at__lt=now
@@ -434,10 +467,7 @@ def reports_sweep(*, now: datetime | None = None) -> SweepOutcome:
         status=ReportStatus.QUEUED,
         queued_at__lt=now - timedelta(seconds=settings.REPORTS_QUEUED_STALE_SECONDS),
     )
-    too_old = Q(
-        status__in=in_progress,
-        requested_at__lt=now - timedelta(seconds=settings.REPORTS_GIVE_UP_SECONDS),
-    )
+    too_old = _overdue_q(now)
     spent = stale_rendering & Q(attempts__gte=settings.REPORTS_MAX_ATTEMPTS)
     failed = Report.objects.filter(too_old).update(
         status=ReportStatus.FAILED,
@@ -481,6 +511,21 @@ def worker_heartbeat_at() -> datetime | None:
 # --- What the result pages show -------------------------------------------------------
 
 
+def report_state(report: Report | None, now: datetime) -> str:
+    """What a reader is told: "ready", "working", "failed" or "missing".
+
+    A report unfinished past the give-up limit reads as failed, with its retry, even
+    before (or without) a sweep marking it so: never "being prepared" for ever.
+    """
+    if report is None:
+        return "missing"
+    if report.status == ReportStatus.READY:
+        return "ready"
+    if report.status == ReportStatus.FAILED or _overdue(report, now):
+        return "failed"
+    return "working"
+
+
 @dataclass(frozen=True)
 class ReportPanel:
     """A diagnostic's newest report in the reader's language and in the other one."""
@@ -489,13 +534,15 @@ class ReportPanel:
     scope: str  # "firm" or "agency": which views the links go to
     language: str
     current: Report | None
+    current_state: str
     other_language: str
     other: Report | None
+    other_state: str
 
     @property
     def polling(self) -> bool:
         """Whether the page should ask again: something is on its way."""
-        return any(r is not None and r.in_progress for r in (self.current, self.other))
+        return "working" in (self.current_state, self.other_state)
 
 
 def report_panel(*, diagnostic: Diagnostic, language: str, scope: str) -> ReportPanel:
@@ -512,13 +559,16 @@ def report_panel(*, diagnostic: Diagnostic, language: str, scope: str) -> Report
     ):
         newest.setdefault(report.language, report)
     other = "en" if language == "ko" else "ko"
+    now = timezone.now()
     return ReportPanel(
         diagnostic=diagnostic,
         scope=scope,
         language=language,
         current=newest.get(language),
+        current_state=report_state(newest.get(language), now),
         other_language=other,
         other=newest.get(other),
+        other_state=report_state(newest.get(other), now),
     )
 
 

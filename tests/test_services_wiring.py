@@ -56,3 +56,10 @@ def test_without_redis_tasks_run_in_process():
     if settings.REDIS_URL:
         pytest.skip("REDIS_URL is set: tasks go to the broker.")
     assert settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.mark.django_db
+def test_the_health_endpoint_reaches_redis(client):
+    _needs("REDIS_URL")
+    checks = client.get("/healthz/").json()["checks"]
+    assert (checks["database"], checks["redis"]) == ("ok", "ok")

@@ -417,6 +417,24 @@ def test_a_failed_report_offers_a_retry_that_queues_it_again(
     assert sent == [report.pk]
 
 
+def test_a_report_stuck_past_the_limit_reads_as_failed_even_without_a_sweep(
+    client, alice, submitted, sent, django_capture_on_commit_callbacks
+):
+    report = submitted.reports.get()
+    Report.objects.filter(pk=report.pk).update(
+        requested_at=timezone.now()
+        - timedelta(seconds=settings.REPORTS_GIVE_UP_SECONDS + 1)
+    )
+    client.force_login(alice)
+    fragment = client.get(reverse("diagnostics:report_status", args=[submitted.pk]))
+    assert "PDF 보고서를 만들지 못했습니다" in fragment.content.decode()
+    assert b"hx-trigger" not in fragment.content
+    with django_capture_on_commit_callbacks(execute=True):
+        again = reports.report_request(diagnostic=submitted, language="ko")
+    assert again.pk == report.pk and sent == [report.pk]
+    assert timezone.now() - again.requested_at < timedelta(minutes=1)
+
+
 def test_a_non_default_storage_backend_stores_and_serves_the_report(
     client, alice, content, settings, django_capture_on_commit_callbacks
 ):
@@ -466,20 +484,33 @@ def test_health_without_redis_checks_the_database_only(client, settings):
     }
 
 
-def test_health_needs_a_recent_worker_heartbeat_when_workers_render(client, settings):
+def test_health_is_degraded_without_a_recent_worker_heartbeat(client, settings):
     settings.REDIS_URL = ""  # the Redis check itself is a services test
     settings.CELERY_TASK_ALWAYS_EAGER = False
     cache.delete(reports.HEARTBEAT_CACHE_KEY)
-    assert client.get(reverse("healthz")).status_code == 503
+    response = client.get(reverse("healthz"))
+    # Pages still work without workers: a load balancer keeps this process.
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"]["worker"] == {"status": "no heartbeat"}
     old = timezone.now() - timedelta(
         seconds=settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS + 5
     )
     reports.worker_heartbeat_record(now=old)
     response = client.get(reverse("healthz"))
-    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["worker"]["status"] == "stale"
     reports.worker_heartbeat_record()
     response = client.get(reverse("healthz"))
-    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
     assert response.json()["checks"]["worker"]["status"] == "ok"
     cache.delete(reports.HEARTBEAT_CACHE_KEY)
+
+
+def test_health_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    from diagnostics import report_views
+
+    monkeypatch.setattr(report_views, "_check_database", lambda: "error: Down")
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["status"] == "unhealthy"
