@@ -40,8 +40,17 @@ def diagnostics_overview(*, company: Company) -> dict[str, Any]:
     draft = Diagnostic.objects.filter(
         company=company, status=DiagnosticStatus.DRAFT
     ).first()
-    answered = Answer.objects.given().filter(diagnostic=draft).count() if draft else 0
-    question_count = len(questionnaire_content(draft.version).questions) if draft else 0
+    answered = question_count = 0
+    if draft is not None:
+        # As the wizard counts: the questions the firm's track asks.
+        content = questionnaire_content(draft.version)
+        asked = content.asked(content.track_for(company_export_facts(company)))
+        question_count = len(asked)
+        answered = (
+            Answer.objects.given()
+            .filter(diagnostic=draft, question__in=[q.pk for q in asked])
+            .count()
+        )
     submitted = list(submitted_diagnostics(company)[:HISTORY_LIMIT])
     return {
         "draft": draft,

@@ -318,6 +318,8 @@ def test_a_broker_restart_loses_the_message_and_the_sweep_recovers_it(
     assert reports_sweep().requeued == 1
     _wait_for(_status_is(diagnostic, ReportStatus.READY), 60, "the report")
     assert _report(diagnostic).attempts == 1
+    # The worker logs the task's end just after the report turned ready.
+    _wait_for(lambda: "succeeded in" in worker.output(), 30, "the task's end")
     assert worker.output().count("succeeded in") == 1
 
 
