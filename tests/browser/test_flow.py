@@ -204,7 +204,9 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
         nav_button(page, "next" if step < STEP_COUNT else "review").click()
 
     expect(page).to_have_url(re.compile(r"/diagnostic/\d+/review/$"))
-    expect(page.get_by_role("main")).to_contain_text(f"{ASKED} of {ASKED} questions answered")
+    expect(page.get_by_role("main")).to_contain_text(
+        f"{ASKED} of {ASKED} questions answered"
+    )
     expect(page.get_by_text("Not answered")).to_have_count(0)
     axe.check(page, "review (phone)")
     page.get_by_role("button", name="Submit and see my stage").click()
