@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.factories import PASSWORD
 
 AXE_JS = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
@@ -59,3 +63,12 @@ def switch_to_english(page: Page) -> None:
         expect(toggler).to_have_attribute("aria-expanded", "true")
     page.locator("button[name='language'][value='en']").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def log_in(page: Page, base_url: str, email: str) -> None:
+    """The log-in form, in whatever language the page is in; lands on the home page."""
+    page.goto(base_url + "/accounts/login/")
+    page.locator("input[name='username']").fill(email)
+    page.locator("input[name='password']").fill(PASSWORD)
+    page.locator("main form [type='submit']").click()
+    expect(page).to_have_url(re.compile(r"/home/$"))
