@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout, Submit
+from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from accounts.models import Company, User
 from accounts.services import normalize_email
@@ -94,6 +98,50 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+def _sort_key(name: str) -> str:
+    # django-countries sorts by the Unicode collation only when pyuca is installed, and
+    # otherwise leaves Korean names in English order. Decomposed, with accents dropped,
+    # both Hangul and Latin names sort in dictionary order.
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _country_search_terms() -> dict[str, str]:
+    """Each country's codes and its names in every language the site speaks, "|" between
+    them (a name may hold spaces)."""
+    terms: dict[str, list[str]] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, name in countries:
+                terms.setdefault(code, [code, countries.alpha3(code)]).append(name)
+    return {code: "|".join(dict.fromkeys(words)) for code, words in terms.items()}
+
+
+class CountryPicker(forms.CheckboxSelectMultiple):
+    """A checkbox per country, the chosen ones first, the rest by localized name.
+
+    Each option carries `search`, its codes and names in Korean and English, for
+    static/js/country-picker.js to filter on; templates/accounts/_country_picker.html
+    draws the list and works without the script.
+    """
+
+    def optgroups(
+        self, name: str, value: list[str], attrs: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        options = [
+            option
+            for _group, group_options, _index in super().optgroups(name, value, attrs)
+            for option in group_options
+        ]
+        terms = _country_search_terms()
+        for option in options:
+            option["search"] = terms.get(str(option["value"]), "")
+        options.sort(
+            key=lambda option: (not option["selected"], _sort_key(str(option["label"])))
+        )
+        return [(None, [option], index) for index, option in enumerate(options)]
+
+
 class CompanyForm(forms.ModelForm):
     business_number = forms.CharField(
         label=_("Business registration number"),
@@ -126,10 +174,13 @@ class CompanyForm(forms.ModelForm):
             "website",
         ]
         widgets = {
-            "target_markets": forms.SelectMultiple(attrs={"size": 8}),
+            "target_markets": CountryPicker(attrs={"class": "form-check-input"}),
         }
         help_texts = {
-            "target_markets": _("Hold Ctrl (or ⌘) to choose several countries."),
+            "target_markets": _(
+                "Tick every country you plan to sell to; your chosen countries are "
+                "listed first."
+            ),
             "exports_last_year_usd": _(
                 "Last financial year, in US dollars (won at the year's average rate); "
                 "0 if the company did not export. The diagnostic's stage and program "
@@ -161,7 +212,7 @@ class CompanyForm(forms.ModelForm):
                 "export_years",
                 "presence_abroad",
                 "hs_code",
-                "target_markets",
+                Field("target_markets", template="accounts/_country_picker.html"),
             ),
         )
 

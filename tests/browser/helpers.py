@@ -66,6 +66,7 @@ def switch_to_english(page: Page) -> None:
 
 
 def log_in(page: Page, base_url: str, email: str) -> None:
+    """The log-in form, in whatever language the page is in; lands on the home page."""
     page.goto(base_url + "/accounts/login/")
     page.locator("input[name='username']").fill(email)
     page.locator("input[name='password']").fill(PASSWORD)

@@ -124,7 +124,8 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     page.get_by_label("Exports last year").fill("250000")
     page.get_by_label("Countries exported to last year").fill("1")
     page.get_by_label("Years of exporting").fill("2")
-    page.get_by_label("Target markets").select_option("VN")
+    page.get_by_label("Search countries").fill("viet")
+    page.get_by_role("checkbox", name="Vietnam", exact=True).check()
     page.get_by_role("button", name="Save company profile").click()
 
     expect(page).to_have_url(re.compile(r"/home/$"))
