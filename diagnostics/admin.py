@@ -19,6 +19,7 @@ from diagnostics.models import (
     Option,
     Question,
     QuestionnaireVersion,
+    Report,
     StageRule,
     VersionStatus,
 )
@@ -283,6 +284,37 @@ class DiagnosticAdmin(admin.ModelAdmin):
     search_fields = ["company__name_ko", "company__name_en", "company__business_number"]
     list_select_related = ["company", "version"]
     readonly_fields = [field.name for field in Diagnostic._meta.fields] + ["result"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Read-only: which reports wait, failed and why; the firm or a consultant retries."""
+
+    list_display = [
+        "pk",
+        "diagnostic",
+        "language",
+        "status",
+        "attempts",
+        "pages",
+        "size_bytes",
+        "render_ms",
+        "requested_at",
+        "rendered_at",
+    ]
+    list_filter = ["status", "language"]
+    search_fields = ["diagnostic__company__name_ko", "diagnostic__company__name_en"]
+    list_select_related = ["diagnostic__company"]
+    readonly_fields = [field.name for field in Report._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
