@@ -3,14 +3,16 @@
 
 # Settings default to DEBUG off (production). The development server, and the setup
 # script's manage.py commands before it, run with it on; the prerequisites inherit it.
-run setup setup-test: export DEBUG = 1
+# So do the tests: mypy's Django plugin loads the settings.
+run setup setup-test test: export DEBUG = 1
 
 run: setup
 	.venv/bin/python manage.py migrate --noinput -v0
 	.venv/bin/python manage.py seed --demo
 	.venv/bin/python manage.py runserver 127.0.0.1:8000
 
-# pytest sets DEBUG=1 itself (tests/development_env.py), so a bare pytest run works too.
+# pytest sets DEBUG=1 itself (tests/development_env.py), so a bare pytest run works too;
+# a bare mypy run needs DEBUG=1 in the environment.
 test: setup-test
 	.venv/bin/ruff check .
 	.venv/bin/mypy

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.access import AuthenticatedHttpRequest
 from accounts.models import Company, Invitation, InvitationStatus, User
 from accounts.services import invitation_revoke
 
@@ -70,6 +71,21 @@ class CompanyAdmin(SimpleHistoryAdmin):
     search_fields = ["name_ko", "name_en", "business_number"]
 
 
+# Every field shows, and none is editable. A tuple: the stubs type `fields` and
+# `readonly_fields` as different lists.
+INVITATION_FIELDS = (
+    "company",
+    "email",
+    "status",
+    "invited_by",
+    "created_at",
+    "accepted_at",
+    "accepted_by",
+    "revoked_at",
+    "revoked_by",
+)
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     """Read-mostly: invitations are made and used on the site; staff look them up when
@@ -89,18 +105,8 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["company", "invited_by"]
     date_hierarchy = "created_at"
     actions = ["revoke"]
-    fields = [
-        "company",
-        "email",
-        "status",
-        "invited_by",
-        "created_at",
-        "accepted_at",
-        "accepted_by",
-        "revoked_at",
-        "revoked_by",
-    ]
-    readonly_fields = fields
+    fields = INVITATION_FIELDS
+    readonly_fields = INVITATION_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # An invitation sends a mail with a link; only the team page makes one.
@@ -112,7 +118,9 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=_("Withdraw the selected pending invitations"))
-    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+    def revoke(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Invitation]
+    ) -> None:
         count = 0
         for invitation in queryset.filter(status=InvitationStatus.PENDING):
             invitation_revoke(invitation=invitation, user=request.user)

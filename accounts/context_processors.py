@@ -10,7 +10,7 @@ def _navigation_kind(request: HttpRequest) -> str:
     user = request.user
     if not user.is_authenticated:
         return "anonymous"
-    if user.company_id:  # type: ignore[union-attr]
+    if user.company_id:
         return "firm"
     parts = ["agency"]
     if user.has_perm("diagnostics.view_diagnostic"):

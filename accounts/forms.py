@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout, Submit
@@ -19,8 +19,11 @@ from accounts.models import Company, User
 from accounts.services import normalize_email
 from accounts.validators import normalize_business_number, normalize_hs_code
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _helper(submit_label: str, *layout: object) -> FormHelper:
+
+def _helper(submit_label: StrOrPromise, *layout: object) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
     if layout:
@@ -38,7 +41,7 @@ class SignupForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Create account"))
 
@@ -90,7 +93,7 @@ class LoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Log in"))
 
@@ -192,7 +195,7 @@ class CompanyForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(
             _("Save company profile"),
@@ -241,7 +244,7 @@ class InvitationForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Send invitation"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -17,6 +18,9 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from accounts.validators import validate_business_number, validate_hs_code
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TimeStampedModel(models.Model):
@@ -186,7 +190,7 @@ class Company(TimeStampedModel):
 
     def clean(self) -> None:
         """Export figures that contradict each other are refused, each with a reason."""
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         exported = bool(self.exports_last_year_usd)
         if exported and not self.export_markets:
             errors["export_markets"] = _(
@@ -213,6 +217,8 @@ class Company(TimeStampedModel):
 
 
 class User(AbstractUser):
+    # Log-in is by e-mail: AbstractUser's username column is dropped (the stubs type
+    # the attribute as that CharField).
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     company = models.ForeignKey(
@@ -236,9 +242,11 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # The stubs type AbstractUser.objects as auth's UserManager, whose create_user()
+    # takes a username first; this model's manager creates users by e-mail.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")

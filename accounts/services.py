@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -33,6 +33,9 @@ from accounts.models import (
     Role,
     User,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ _SIGNUP_SALT = "accounts.signup"
 class AccountsError(Exception):
     """A request the service refuses; `message` is for the user, `code` for the caller."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: StrOrPromise, *, code: str) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -386,7 +389,7 @@ def invitation_create(*, company: Company, email: str, invited_by: User) -> Invi
     invitation.save()
 
     account = User.objects.filter(email__iexact=email).first()
-    context = {
+    context: dict[str, object] = {
         "company": company.display_name,
         "inviter": invited_by.email,
         **_links(),

@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.access import company_for, is_agency_user, sme_member_required
+from accounts.access import (
+    AuthenticatedHttpRequest,
+    company_for,
+    is_agency_user,
+    sme_member_required,
+)
 from accounts.forms import CompanyForm, InvitationForm, PasswordSetForm, SignupForm
 from accounts.models import (
     INVITATION_MAX_AGE,
@@ -101,9 +106,9 @@ def _link_problem(request: HttpRequest, error: services.AccountsError) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def company(request: HttpRequest) -> HttpResponse:
+def company(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A firm user: create the company profile, or edit it."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if user.company_id is None and is_agency_user(user):
         return redirect("home")
     instance = user.company
@@ -139,12 +144,12 @@ def _member_for_member(user: User, pk: int) -> User:
 
 @sme_member_required
 @require_http_methods(["GET", "POST"])
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A firm member: see colleagues and pending invitations, and invite a colleague.
 
     An invitation gets the same answer whether or not the address has an account.
     """
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     company = company_for(user)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -179,9 +184,9 @@ def _team_context(company: Company, user: User, form: InvitationForm) -> dict:
 
 @sme_member_required
 @require_http_methods(["GET", "POST"])
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A firm member: confirm (GET), then withdraw (POST) a pending invitation."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     invitation = _invitation_for_member(user, pk)
     if request.method == "POST":
         try:
@@ -214,9 +219,9 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @sme_member_required
 @require_http_methods(["GET", "POST"])
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A firm member: confirm (GET), then remove (POST) a member, oneself included."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     member = _member_for_member(user, pk)
     company = company_for(user)
     is_self = member.pk == user.pk
@@ -277,7 +282,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return _link_problem(request, error)
     company_name = invitation.company.display_name
     account = User.objects.filter(email__iexact=invitation.email).first()
-    current: User = request.user  # type: ignore[assignment]
+    current = request.user
     if current.is_authenticated and current.email.lower() != invitation.email:
         return render(
             request,

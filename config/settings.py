@@ -9,7 +9,9 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -129,6 +131,7 @@ TEMPLATES = [
 
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASES: dict[str, Mapping[str, Any]]
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -257,7 +260,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -307,7 +310,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

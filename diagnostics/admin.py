@@ -46,6 +46,9 @@ def _limit_choices(
 class DraftOnlyMixin:
     """Content of a published or retired version is read-only, so past results hold."""
 
+    # super() is the model admin this is mixed into, which mypy does not see: the calls
+    # to it carry `type: ignore[misc]`.
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         version = _version_of(obj)
         if version is not None and not version.is_editable:
@@ -151,7 +154,8 @@ class QuestionnaireVersionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
             self.message_user(request, _("Published v%(n)s.") % {"n": version.number})
 
 
-OPTION_FIELDS = [
+# A tuple: the stubs type the form's and the inline's `fields` as different lists.
+OPTION_FIELDS = (
     "order",
     "label_ko",
     "label_en",
@@ -160,7 +164,7 @@ OPTION_FIELDS = [
     "band_min",
     "band_max",
     "not_applicable",
-]
+)
 
 
 class OptionForm(forms.ModelForm):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import agency_permission_required
+from accounts.access import AuthenticatedHttpRequest, agency_permission_required
 from diagnostics.access import diagnostics_in_scope, get_diagnostic_for_agency_user
 from diagnostics.forms import RefreshReasonForm
 from diagnostics.presenters import answer_label, result_view
@@ -27,10 +27,10 @@ from programs.services import recommendations_refresh
 
 @agency_permission_required("diagnostics.view_diagnostic")
 @require_GET
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Consultants and staff: submitted diagnostics in their scope, newest first."""
     paginator = Paginator(
-        diagnostics_in_scope(request.user)  # type: ignore[arg-type]
+        diagnostics_in_scope(request.user)
         .select_related("company")
         .only(
             "pk",
@@ -51,9 +51,9 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 @agency_permission_required("diagnostics.view_diagnostic")
 @require_GET
-def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agency_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Consultants and staff: a firm's result, answers, recommendations and near misses."""
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)
     content = questionnaire_content(diagnostic.version)
     answers = answers_by_question(diagnostic)
     rows = [
@@ -88,17 +88,20 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agency_permission_required("programs.refresh_recommendations")
 @require_POST
-def agency_refresh_recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+def agency_refresh_recommendations(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse:
     """Re-compute a diagnostic's recommendations against today's catalog; audited."""
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)
     form = RefreshReasonForm(request.POST)
     if not form.is_valid():
         for error in form.errors["reason"]:
-            messages.error(request, error)
+            # An ErrorList yields text; django-stubs also allows ValidationError items.
+            messages.error(request, str(error))
         return redirect("diagnostics:agency_detail", pk=pk)
     recommendations_refresh(
         diagnostic=diagnostic,
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         reason=form.cleaned_data["reason"],
     )
     messages.success(

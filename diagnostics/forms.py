@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -65,10 +66,10 @@ class StepForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         questions: tuple[Question, ...],
         options: Mapping[int, tuple[Option, ...]],
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
@@ -113,7 +114,7 @@ class StepForm(forms.Form):
             "order": question.order,
             "text": question.localized("text"),
             "help": question.localized("help"),
-            "errors": " ".join(errors) if errors else "",
+            "errors": " ".join(str(error) for error in errors) if errors else "",
         }
         if question.kind == QuestionKind.NUMBER:
             row.update(

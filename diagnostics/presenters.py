@@ -239,6 +239,7 @@ class Point:
 
 def stage_line(diagnostics: list[Diagnostic]) -> dict[str, Any]:
     """Geometry of the stage-over-time chart, oldest first."""
+    # Submitted diagnostics all have a submitted_at; the column is nullable for drafts.
     ordered = sorted(diagnostics, key=lambda d: d.submitted_at)  # type: ignore[arg-type, return-value]
     plot_w = LINE_CHART_WIDTH - 2 * LINE_CHART_PADDING
     plot_h = LINE_CHART_HEIGHT - 2 * LINE_CHART_PADDING
@@ -310,6 +311,8 @@ def answer_label(content: QuestionnaireContent, answer: AnswerRow | None) -> str
         return content.option_by_id[answer.option_id].localized("label")
     question = content.question_by_id[answer.question_id]
     unit = question.localized("unit")
+    # A given answer without an option is a number (selectors.answers_by_question).
+    assert answer.number_value is not None
     number = f"{answer.number_value.normalize():f}"
     return f"{number} {unit}".strip()
 

@@ -146,7 +146,8 @@ class QuestionnaireContent:
         )
 
 
-_TRACKS = {
+# Keyed by the stored value (a str), which each QuestionTracks member equals.
+_TRACKS: dict[str, frozenset[str]] = {
     QuestionTracks.BOTH: scoring.TRACKS,
     QuestionTracks.DOMESTIC: frozenset({scoring.DOMESTIC}),
     QuestionTracks.EXPORTER: frozenset({scoring.EXPORTER}),

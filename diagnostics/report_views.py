@@ -19,7 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import agency_permission_required, sme_member_required
+from accounts.access import (
+    AuthenticatedHttpRequest,
+    agency_permission_required,
+    sme_member_required,
+)
 from diagnostics import reports
 from diagnostics.access import get_diagnostic_for_agency_user, get_diagnostic_for_member
 from diagnostics.models import Diagnostic, Report, ReportStatus
@@ -27,8 +31,8 @@ from diagnostics.models import Diagnostic, Report, ReportStatus
 AGENCY_PERMISSION = "diagnostics.view_diagnostic"
 
 
-def _submitted_for_user(request: HttpRequest, pk: int) -> Diagnostic:
-    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
+def _submitted_for_user(request: AuthenticatedHttpRequest, pk: int) -> Diagnostic:
+    diagnostic = get_diagnostic_for_member(request.user, pk)
     if not diagnostic.is_submitted:
         raise Http404
     return diagnostic
@@ -91,14 +95,14 @@ def _download(diagnostic: Diagnostic, report_id: int) -> FileResponse:
 @never_cache
 @sme_member_required
 @require_GET
-def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+def report_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The report panel alone: htmx polls it while a report is on its way."""
     return _status_fragment(request, _submitted_for_user(request, pk), "firm")
 
 
 @sme_member_required
 @require_POST
-def report_request(request: HttpRequest, pk: int) -> HttpResponse:
+def report_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Ask for the report in a language (again, after a failure)."""
     return _request(
         request, _submitted_for_user(request, pk), "firm", "diagnostics:result"
@@ -108,7 +112,9 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @sme_member_required
 @require_GET
-def report_download(request: HttpRequest, pk: int, report_id: int) -> FileResponse:
+def report_download(
+    request: AuthenticatedHttpRequest, pk: int, report_id: int
+) -> FileResponse:
     return _download(_submitted_for_user(request, pk), report_id)
 
 
@@ -118,15 +124,15 @@ def report_download(request: HttpRequest, pk: int, report_id: int) -> FileRespon
 @never_cache
 @agency_permission_required(AGENCY_PERMISSION)
 @require_GET
-def agency_report_status(request: HttpRequest, pk: int) -> HttpResponse:
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+def agency_report_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)
     return _status_fragment(request, diagnostic, "agency")
 
 
 @agency_permission_required(AGENCY_PERMISSION)
 @require_POST
-def agency_report_request(request: HttpRequest, pk: int) -> HttpResponse:
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+def agency_report_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)
     return _request(request, diagnostic, "agency", "diagnostics:agency_detail")
 
 
@@ -134,9 +140,9 @@ def agency_report_request(request: HttpRequest, pk: int) -> HttpResponse:
 @agency_permission_required(AGENCY_PERMISSION)
 @require_GET
 def agency_report_download(
-    request: HttpRequest, pk: int, report_id: int
+    request: AuthenticatedHttpRequest, pk: int, report_id: int
 ) -> FileResponse:
-    diagnostic = get_diagnostic_for_agency_user(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_agency_user(request.user, pk)
     return _download(diagnostic, report_id)
 
 
@@ -195,17 +201,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     work), or "unhealthy". Without Redis, tasks run in-process and the worker check is
     "not applicable".
     """
-    checks: dict[str, object] = {
-        "database": _check_database(),
-        "redis": _check_redis(),
-        "worker": _check_worker(),
-    }
-    worker_status = checks["worker"]["status"]  # type: ignore[index]
-    serving = checks["database"] == "ok" and checks["redis"] in (
-        "ok",
-        "not configured",
-    )
-    rendering = worker_status in ("ok", "not applicable")
+    database, redis, worker = _check_database(), _check_redis(), _check_worker()
+    checks = {"database": database, "redis": redis, "worker": worker}
+    serving = database == "ok" and redis in ("ok", "not configured")
+    rendering = worker["status"] in ("ok", "not applicable")
     status = "unhealthy" if not serving else "ok" if rendering else "degraded"
     return JsonResponse(
         {"status": status, "checks": checks}, status=200 if serving else 503

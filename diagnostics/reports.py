@@ -119,7 +119,9 @@ def _answer_text(content: QuestionnaireContent, answer: AnswerRow | None) -> str
     if answer.option_id is not None:
         return content.option_by_id[answer.option_id].localized("label")
     question = content.question_by_id[answer.question_id]
-    number = f"{answer.number_value.normalize():,f}"  # type: ignore[union-attr]
+    # A given answer without an option is a number (selectors.answers_by_question).
+    assert answer.number_value is not None
+    number = f"{answer.number_value.normalize():,f}"
     return f"{number} {question.localized('unit')}".strip()
 
 
@@ -203,7 +205,7 @@ def report_filename(report: Report) -> str:
     diagnostic = report.diagnostic
     with translation.override(report.language):
         company = slugify(diagnostic.company.display_name, allow_unicode=True)
-    day = timezone.localtime(diagnostic.submitted_at).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+    day = timezone.localtime(diagnostic.submitted_at).strftime("%Y-%m-%d")
     return f"ExportReady-{company or diagnostic.pk}-{day}-{report.language}.pdf"
 
 

@@ -120,11 +120,11 @@ def wizard_state(diagnostics: QuerySet[Diagnostic], *, pk: int) -> WizardState |
         return None
     version_id, status, revision = rows[0][:3]
     figures = scoring.ExportFacts(*rows[0][3:7])
-    rows = [row[7:] for row in rows]
+    answer_rows = [row[7:] for row in rows]
     # A cleared answer (no option, no number) is unanswered: see Answer.objects.given().
     answers = {
         row[0]: AnswerRow(*row)
-        for row in rows
+        for row in answer_rows
         if row[1] is not None or row[2] is not None
     }
     return WizardState(pk, version_id, status, revision, answers, figures)

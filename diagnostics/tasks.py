@@ -10,7 +10,7 @@ from django.conf import settings
 from diagnostics import reports
 
 
-class ReportTask(Task):  # type: ignore[misc]
+class ReportTask(Task):
     """Marks the report failed when its task fails for good (retries spent, or a bug)."""
 
     def on_failure(

@@ -19,8 +19,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import company_for, is_agency_user, sme_member_required
-from accounts.models import User
+from accounts.access import (
+    AuthenticatedHttpRequest,
+    company_for,
+    is_agency_user,
+    sme_member_required,
+)
 from diagnostics import services
 from diagnostics.access import (
     diagnostics_for_member,
@@ -59,9 +63,9 @@ from programs.selectors import recommendations_for
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Any signed-in user: firms see their diagnostics; agency users their tools."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if user.company_id is None:
         if is_agency_user(user):
             return render(request, "diagnostics/agency_home.html")
@@ -72,12 +76,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @sme_member_required
 @require_POST
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a diagnostic, or resume the open draft (one per company)."""
     try:
         diagnostic = services.diagnostic_start(
             company=company_for(request.user),
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
         )
     except services.NoPublishedVersion:
         messages.error(request, _("The diagnostic is not available right now."))
@@ -88,9 +92,9 @@ def start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sme_member_required
 @require_http_methods(["GET", "POST"])
-def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+def step(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
     """One area's questions; saves on every navigation, refuses stale pages."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     # The most visited page: the diagnostic and its answers come in one query.
     state = wizard_state(diagnostics_for_member(user), pk=pk)
     if state is None:
@@ -155,7 +159,7 @@ def _is_autosave(request: HttpRequest) -> bool:
 
 
 def _save_step(
-    request: HttpRequest, diagnostic: Diagnostic, step: int, form: StepForm
+    request: AuthenticatedHttpRequest, diagnostic: Diagnostic, step: int, form: StepForm
 ) -> tuple[Diagnostic | None, str]:
     """Save the page's answers; returns the saved draft, or None and the reason."""
     if not form.is_valid():
@@ -163,7 +167,7 @@ def _save_step(
     try:
         saved = services.diagnostic_save_answers(
             diagnostic=diagnostic,
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             step=step,
             values=form.answer_values(),
             base_revision=form.cleaned_data["revision"],
@@ -223,9 +227,9 @@ def _after_save(
 @never_cache
 @sme_member_required
 @require_GET
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """All answers on one page, with links back to each step; the way to submit."""
-    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_member(request.user, pk)
     if diagnostic.is_submitted:
         return redirect("diagnostics:result", pk=diagnostic.pk)
     content = questionnaire_content(diagnostic.version)
@@ -264,13 +268,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @sme_member_required
 @require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Score and freeze the diagnostic; refused while questions are unanswered."""
-    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_member(request.user, pk)
     try:
         diagnostic = services.diagnostic_submit(
             diagnostic=diagnostic, user=request.user
-        )  # type: ignore[arg-type]
+        )
     except services.IncompleteDiagnostic as incomplete:
         count = len(incomplete.question_codes)
         messages.error(
@@ -298,9 +302,9 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @sme_member_required
 @require_GET
-def result(request: HttpRequest, pk: int) -> HttpResponse:
+def result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The stage on the ladder, area chart, reasons, next-stage plan, recommendations."""
-    diagnostic = get_diagnostic_for_member(request.user, pk)  # type: ignore[arg-type]
+    diagnostic = get_diagnostic_for_member(request.user, pk)
     if not diagnostic.is_submitted:
         return redirect(diagnostic.get_absolute_url())
     content = questionnaire_content(diagnostic.version)
@@ -314,9 +318,9 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @sme_member_required
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The company's diagnostics over time, and a form to compare two of them."""
-    company = company_for(request.user)  # type: ignore[arg-type]
+    company = company_for(request.user)
     diagnostics = list(submitted_diagnostics(company)[:HISTORY_LIMIT])
     return render(
         request,
@@ -330,9 +334,9 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @sme_member_required
 @require_GET
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Two of the company's submitted diagnostics, area by area (?a=<id>&b=<id>)."""
-    company = company_for(request.user)  # type: ignore[arg-type]
+    company = company_for(request.user)
     try:
         ids = [int(request.GET["a"]), int(request.GET["b"])]
     except (KeyError, ValueError):
@@ -341,6 +345,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     found = {d.pk: d for d in submitted_diagnostics(company).filter(pk__in=ids)}
     if any(pk not in found for pk in ids):
         raise Http404
+    # Submitted diagnostics all have a submitted_at; the column is nullable for drafts.
     first, second = sorted((found[ids[0]], found[ids[1]]), key=lambda d: d.submitted_at)  # type: ignore[arg-type, return-value]
     rows = comparison_rows(
         (questionnaire_content(first.version), first),

@@ -7,7 +7,7 @@ role carries; consultants hold view permissions and firms none.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -34,6 +34,9 @@ from programs.models import (
     RecommendationRefresh,
 )
 from programs.resources import PROGRAM_COLUMNS, InstitutionResource, ProgramResource
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Messages listing the bad rows of an import stop after this many rows.
 MAX_ROW_MESSAGES = 20
@@ -126,6 +129,10 @@ def _row_reasons(error_dict: dict[str, list[str]]) -> str:
     )
 
 
+class _ProgramCount(TypedDict):
+    _program_count: int
+
+
 @admin.register(Institution)
 class InstitutionAdmin(CatalogAdmin):
     resource_classes = [InstitutionResource]
@@ -136,12 +143,14 @@ class InstitutionAdmin(CatalogAdmin):
         (_("Contact"), {"fields": ["website", "contact"]}),
     ]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Institution]:
+    def get_queryset(
+        self, request: HttpRequest
+    ) -> QuerySet[WithAnnotations[Institution, _ProgramCount]]:
         return super().get_queryset(request).annotate(_program_count=Count("programs"))
 
     @admin.display(description=_("programs"), ordering="_program_count")
-    def program_count(self, obj: Institution) -> int:
-        return obj._program_count  # type: ignore[attr-defined]
+    def program_count(self, obj: WithAnnotations[Institution, _ProgramCount]) -> int:
+        return obj._program_count
 
 
 # --- Programs ------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class ImportProblem(Error):
     """Shows a file-level problem as its message alone, without a Python traceback."""
 
     @property
-    def traceback(self) -> str:  # type: ignore[override]
+    def traceback(self) -> str:
         if isinstance(self.error, ImportFileError):
             return ""
         return super().traceback

@@ -76,9 +76,9 @@ class Reason:
     """
 
     code: str
-    params: tuple[tuple[str, object], ...] = ()
+    params: tuple[tuple[str, str | int], ...] = ()
 
-    def param(self, name: str) -> object:
+    def param(self, name: str) -> str | int:
         return dict(self.params)[name]
 
 
@@ -220,7 +220,7 @@ def fit_score(firm: FirmProfile, program: ProgramSpec, *, today: date) -> Decima
 RuleResult = tuple[bool, Reason] | None
 
 
-def _reason(code: str, **params: object) -> Reason:
+def _reason(code: str, **params: str | int) -> Reason:
     return Reason(code, tuple(params.items()))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from django.db import models
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -14,8 +15,8 @@ from diagnostics.models import Bottleneck
 from programs.rules import Reason
 
 
-def _money(value: object) -> str:
-    return f"{int(value):,}"  # type: ignore[call-overload]
+def _money(value: str | int) -> str:
+    return f"{int(value):,}"
 
 
 def _markets(value: object) -> str:
@@ -27,8 +28,8 @@ def _day(value: object) -> str:
     return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
 
 
-def _label(choices: type, value: object) -> str:
-    return str(dict(choices.choices).get(value, value))  # type: ignore[attr-defined]
+def _label(choices: type[models.Choices], value: object) -> str:
+    return str(dict(choices.choices).get(value, value))
 
 
 SENTENCES: dict[str, Callable[[Reason], str]] = {

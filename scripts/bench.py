@@ -40,14 +40,21 @@ import tempfile
 import textwrap
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from http.client import HTTPConnection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # Django is set up at run time, after the settings are chosen.
+    from accounts.models import User
+    from diagnostics.models import Diagnostic, Option, Question
+    from diagnostics.questionnaire import QuestionnaireContent
+    from diagnostics.services import AnswerValue
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -146,7 +153,7 @@ def ensure_database(url: str) -> None:
 
     parts = urlsplit(url)
     name = parts.path.strip("/")
-    params = {
+    params: dict[str, Any] = {
         "host": parts.hostname or HOST,
         "port": parts.port or 5432,
         "user": parts.username or "postgres",
@@ -224,7 +231,7 @@ def load_fixtures() -> dict[str, Any]:
 
     user = User.objects.filter(email=BENCH_EMAIL).first()
     if user is None:
-        company = Company.objects.create(
+        bench_company = Company.objects.create(
             name_ko="벤치마크상사",
             name_en="Bench Trading",
             business_number=BENCH_BUSINESS_BASE
@@ -237,13 +244,15 @@ def load_fixtures() -> dict[str, Any]:
             export_markets=2,
             export_years=3,
             year_founded=2009,
-            target_markets=["US", "VN"],
+            target_markets="US,VN",  # the stored form: the stubs see a CharField
         )
         user = User.objects.create_user(
-            email=BENCH_EMAIL, password=BENCH_PASSWORD, company=company
+            email=BENCH_EMAIL, password=BENCH_PASSWORD, company=bench_company
         )
         user_assign_role(user=user, role=Role.SME_MEMBER)
     company = user.company
+    if company is None:
+        raise BenchError(f"{BENCH_EMAIL} belongs to no company")
 
     # Fresh diagnostics every run, so that they reflect today's submit code (scores,
     # stored recommendations); the bench firm's own rows only.
@@ -283,7 +292,9 @@ def load_fixtures() -> dict[str, Any]:
     }
 
 
-def answer_all(diagnostic, content, user):
+def answer_all(
+    diagnostic: Diagnostic, content: QuestionnaireContent, user: User
+) -> Diagnostic:
     """Answer every question through the services, options drawn with a fixed seed.
 
     With questionnaire v1 the firm lands mid-ladder (stage 4) and weak in every
@@ -293,7 +304,7 @@ def answer_all(diagnostic, content, user):
 
     rng = random.Random(ANSWER_SEED)
 
-    def seeded(question, options):
+    def seeded(question: Question, options: Sequence[Option]) -> AnswerValue:
         ranked = sorted(options, key=lambda o: (o.points, o.order))
         return answer_value(
             question, ranked[min(len(ranked) - 1, int(len(ranked) * rng.random()))]
@@ -633,7 +644,7 @@ def section_recommend(bench: Bench) -> None:
     ]:
         outcome = recommend(firm, catalog, today=today)
         timing = median_time(
-            lambda c=catalog: recommend(firm, c, today=today), runs=runs, budget_s=10
+            partial(recommend, firm, catalog, today=today), runs=runs, budget_s=10
         )
         timing["programs"] = len(catalog)
         timing["matches"] = len(outcome.matches)

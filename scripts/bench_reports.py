@@ -222,11 +222,14 @@ class Bench:
             copy = Diagnostic.objects.get(pk=template.pk)
             copy.pk = None
             copy.save()
-            for rows, model in ((answers, Answer), (scores, AreaScore)):
-                for row in rows:
-                    row.pk = None
-                    row.diagnostic = copy
-                model.objects.bulk_create(rows)
+            for answer in answers:
+                answer.pk = None
+                answer.diagnostic = copy
+            Answer.objects.bulk_create(answers)
+            for area_score in scores:
+                area_score.pk = None
+                area_score.diagnostic = copy
+            AreaScore.objects.bulk_create(scores)
             for row in programs:
                 row.pk = None
                 row.diagnostic = copy
@@ -413,6 +416,7 @@ class Bench:
                 render_ms = [
                     r.render_ms
                     for r in Report.objects.filter(pk__in=[x.pk for x in reports])
+                    if r.render_ms is not None
                 ]
                 print("\n== throughput: one worker, two pool processes ==")
                 print(

@@ -12,7 +12,7 @@ from accounts.validators import business_number_check_digit
 _BASES = [f"{n:09d}" for n in range(101_810_000, 101_820_000)]
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     class Meta:
         model = Company
 
@@ -32,7 +32,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     target_markets = ["US", "VN"]
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -40,18 +40,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
+    # factory_boy calls a post-generation hook with the built user, not the factory.
     @factory.post_generation
-    def role(self, create: bool, extracted: Role | None, **kwargs: object) -> None:
+    def role(
+        user: User, create: bool, extracted: Role | None, **kwargs: object
+    ) -> None:
         if create and extracted:
-            user_assign_role(user=self, role=extracted)
+            user_assign_role(user=user, role=extracted)
         if create:
-            self.save()
+            user.save()
 
 
 PASSWORD = "correct-horse-battery"
 
 
-class InvitationFactory(factory.django.DjangoModelFactory):
+class InvitationFactory(factory.django.DjangoModelFactory[Invitation]):
     """A pending invitation row, without the e-mail (services.invitation_create sends)."""
 
     class Meta:

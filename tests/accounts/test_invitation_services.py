@@ -23,7 +23,7 @@ NEW_PASSWORD = "Harbor-lantern-2026!"
 
 
 def _token(message: mail.EmailMessage) -> str:
-    match = re.search(r"/accounts/invitations/([^/\s]+)/", message.body)
+    match = re.search(r"/accounts/invitations/([^/\s]+)/", str(message.body))
     assert match, message.body
     return match.group(1)
 

@@ -39,7 +39,9 @@ def sign_up(client, django_capture_on_commit_callbacks):
 
 
 def _confirm_url(message: mail.EmailMessage) -> str:
-    match = re.search(r"https?://\S+(/accounts/signup/confirm/[^/\s]+/)", message.body)
+    match = re.search(
+        r"https?://\S+(/accounts/signup/confirm/[^/\s]+/)", str(message.body)
+    )
     assert match, message.body
     return match.group(1)
 

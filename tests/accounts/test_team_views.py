@@ -34,7 +34,7 @@ def on_commit(django_capture_on_commit_callbacks):
 
 
 def _token(message: mail.EmailMessage) -> str:
-    match = re.search(r"/accounts/invitations/([^/\s]+)/", message.body)
+    match = re.search(r"/accounts/invitations/([^/\s]+)/", str(message.body))
     assert match, message.body
     return match.group(1)
 

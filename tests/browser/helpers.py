@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
 from tests.factories import PASSWORD
 
 AXE_JS = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 AXE_RUN = r"""async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, expect
 
 from accounts.models import Role
 from diagnostics import views
@@ -31,8 +31,8 @@ def wizard(request, live_server, chromium) -> Iterator[tuple[Page, Diagnostic, s
     the parameter "v1", a draft begun on version 1 (retired), whose number questions a
     firm types into."""
     load_content()  # a transactional test: the database was flushed
-    company = CompanyFactory()
-    hana = UserFactory(email=EMAIL, company=company, role=Role.SME_MEMBER)
+    company = CompanyFactory.create()
+    hana = UserFactory.create(email=EMAIL, company=company, role=Role.SME_MEMBER)
     if request.param == "v1":
         version = QuestionnaireVersion.objects.get(number=1)
         draft = Diagnostic.objects.create(
@@ -97,7 +97,7 @@ def click_option(page: Page, question_code: str, index: int) -> int:
     radio = page.locator(f"input[name='q_{question_code}']").nth(index)
     page.locator(f"label[for='{radio.get_attribute('id')}']").click()
     expect(radio).to_be_checked()
-    return int(radio.get_attribute("value"))
+    return int(radio.get_attribute("value") or "")
 
 
 def hide_page(page: Page) -> None:
@@ -179,8 +179,13 @@ def test_it_flushes_once_when_hidden_and_saves_later_changes_without_conflict(
     step, code = number_step(draft)
     page.goto(f"{steps}{step}/")
     field = page.locator(f"input[name='q_{code}']")
-    posts = []
-    page.on("request", lambda request: request.method == "POST" and posts.append(1))
+    posts: list[str] = []
+
+    def count_post(request: Request) -> None:
+        if request.method == "POST":
+            posts.append(request.url)
+
+    page.on("request", count_post)
     field.fill("3")
 
     hide_page(page)

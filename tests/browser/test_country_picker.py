@@ -18,8 +18,8 @@ TOUCH_TARGET = 44  # px, WCAG 2.5.5
 
 
 def _firm_member() -> Company:
-    company = CompanyFactory(target_markets=["US"])
-    UserFactory(email=EMAIL, company=company, role=Role.SME_MEMBER)
+    company = CompanyFactory.create(target_markets=["US"])
+    UserFactory.create(email=EMAIL, company=company, role=Role.SME_MEMBER)
     return company
 
 

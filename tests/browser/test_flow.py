@@ -46,6 +46,13 @@ def expect_step(page: Page, step: int) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(rf"^{step}\."))
 
 
+def attribute(locator: Locator, name: str) -> str:
+    """An attribute the element must have (Playwright answers None when it has not)."""
+    value = locator.get_attribute(name)
+    assert value is not None, f"no {name} attribute"
+    return value
+
+
 def answer_step(page: Page) -> list[str]:
     """Click a radio label in every question group, fill every number; the ids chosen."""
     main = page.get_by_role("main")
@@ -55,19 +62,19 @@ def answer_step(page: Page) -> list[str]:
         radios = groups.nth(index).get_by_role("radio")
         # Options run worst to best: alternate the best and the second best.
         radio = radios.nth(radios.count() - 1 - index % 2)
-        radio_id = radio.get_attribute("id")
+        radio_id = attribute(radio, "id")
         page.locator(f"label[for='{radio_id}']").click()
         expect(radio).to_be_checked()
         chosen.append(radio_id)
     numbers = main.get_by_role("spinbutton")
     for index in range(numbers.count()):
         field = numbers.nth(index)
-        low = float(field.get_attribute("min"))
-        high = float(field.get_attribute("max"))
-        value = NUMBERS.get(field.get_attribute("name"), str(low))
+        low = float(attribute(field, "min"))
+        high = float(attribute(field, "max"))
+        value = NUMBERS.get(attribute(field, "name"), str(low))
         assert low <= float(value) <= high
         field.fill(value)
-        chosen.append(field.get_attribute("id"))
+        chosen.append(attribute(field, "id"))
     assert chosen, "a step page without questions"
     return chosen
 
@@ -104,7 +111,7 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/accounts/signup/sent/$"))
     # The link from the sign-up e-mail, as the firm would open it.
-    link = re.search(r"/accounts/signup/confirm/\S+/", mail.outbox[-1].body)
+    link = re.search(r"/accounts/signup/confirm/\S+/", str(mail.outbox[-1].body))
     assert link is not None
     page.goto(live_server.url + link.group(0))
     page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
@@ -215,6 +222,7 @@ def test_new_user_diagnostic_across_two_sessions(live_server, chromium) -> None:
     expect(page).to_have_url(re.compile(r"/diagnostic/\d+/result/$"))
     diagnostic = Diagnostic.objects.get(company__business_number="1248100998")
     assert diagnostic.status == DiagnosticStatus.SUBMITTED
+    assert diagnostic.stage is not None
     assert 1 <= diagnostic.stage <= STEP_COUNT
     rule = StageRule.objects.get(version=diagnostic.version, stage=diagnostic.stage)
     stage_card = page.get_by_role("region", name=f"Stage {diagnostic.stage}")

@@ -23,9 +23,11 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
     load_content()  # a transactional test: the database was flushed
     from diagnostics.questionnaire import published_version, questionnaire_content
 
-    content = questionnaire_content(published_version())
-    company = CompanyFactory(region="seoul")
-    member = UserFactory(
+    version = published_version()
+    assert version is not None
+    content = questionnaire_content(version)
+    company = CompanyFactory.create(region="seoul")
+    member = UserFactory.create(
         email="hana@example.com", company=company, role=Role.SME_MEMBER
     )
     UserFactory(email="jisu@example.com", region="seoul", role=Role.CONSULTANT)

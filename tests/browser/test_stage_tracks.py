@@ -88,7 +88,7 @@ def test_the_profile_sets_the_track_and_bounds_the_stage(
     live_server, chromium, firm: Firm
 ) -> None:
     load_content()  # a transactional test: the database was flushed
-    company = CompanyFactory(
+    company = CompanyFactory.create(
         exports_last_year_usd=firm.exports_last_year_usd,
         export_markets=firm.export_markets,
         export_years=firm.export_years,
@@ -96,9 +96,11 @@ def test_the_profile_sets_the_track_and_bounds_the_stage(
     )
     company.full_clean()  # figures the profile form would accept
     email = f"{firm.name}@example.com"
-    UserFactory(email=email, company=company, role=Role.SME_MEMBER)
+    UserFactory.create(email=email, company=company, role=Role.SME_MEMBER)
     options = {option.pk: option for option in Option.objects.all()}
-    steps = questionnaire_content(published_version()).step_count
+    version = published_version()
+    assert version is not None
+    steps = questionnaire_content(version).step_count
 
     context = new_context(chromium, phone=False)
     page = context.new_page()
@@ -132,6 +134,7 @@ def test_the_profile_sets_the_track_and_bounds_the_stage(
     diagnostic = Diagnostic.objects.get(company=company)
     assert diagnostic.status == DiagnosticStatus.SUBMITTED
     assert diagnostic.stage == shown
+    assert diagnostic.result is not None and diagnostic.export_facts is not None
     assert diagnostic.result["track"] == firm.track
     assert diagnostic.export_facts["exports_last_year_usd"] == (
         firm.exports_last_year_usd

@@ -30,8 +30,8 @@ def _count(client, url: str) -> int:
 
 def _more_firms_with_results(content, count: int) -> None:
     for _ in range(count):
-        company = CompanyFactory()
-        user = UserFactory(company=company)
+        company = CompanyFactory.create()
+        user = UserFactory.create(company=company)
         diagnostic = diagnostic_start(company=company, user=user)
         answer_all(diagnostic, content, user)
         diagnostic_submit(diagnostic=diagnostic, user=user)

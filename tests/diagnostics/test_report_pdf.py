@@ -18,6 +18,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import translation
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from diagnostics.models import Report, ReportStatus
 from diagnostics.report_pdf import (
@@ -68,7 +69,9 @@ def _fonts(reader: PdfReader) -> dict[str, bool]:
     """Base font name -> whether the font file is embedded."""
     fonts = {}
     for page in reader.pages:
-        for font in page["/Resources"].get("/Font", {}).values():
+        resources = page["/Resources"]
+        assert isinstance(resources, DictionaryObject)
+        for font in resources.get("/Font", {}).values():
             font = font.get_object()
             descendant = font["/DescendantFonts"][0].get_object()
             descriptor = descendant["/FontDescriptor"].get_object()

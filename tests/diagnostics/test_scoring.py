@@ -370,6 +370,7 @@ def test_it_places_a_number_in_the_band_from_its_lower_bound_up_to_its_upper(
 @pytest.mark.parametrize("number", [150_000, 150_000.0])
 def test_it_scores_plain_python_numbers_like_decimals(number: float) -> None:
     chosen = answers()
+    # Deliberately not a Decimal, as an untyped caller might pass.
     chosen[EXPORT_AMOUNT.id] = AnswerInput(number=number)  # type: ignore[arg-type]
 
     assert score(QUESTIONNAIRE, chosen).total_score == D(10)
@@ -404,7 +405,7 @@ def test_it_holds_a_firm_without_presence_abroad_at_stage_7() -> None:
 def test_it_names_every_gate_that_holds_a_firm_back() -> None:
     result = score(QUESTIONNAIRE, answers(**{**BEST, "exported": 41, "abroad": 82}))
 
-    assert (result.stage, result.stage_by_score, result.total_score) == (3, 9, 85)
+    assert (result.stage, result.stage_by_score, result.total_score) == (3, 9, D(85))
     assert result.capped_by == (
         Reason("gate_missing", 4, fact=HAS_EXPORTED),
         Reason("gate_missing", 8, fact=PRESENCE_ABROAD),
@@ -683,6 +684,7 @@ def test_it_refuses_an_answer_to_an_unknown_question() -> None:
         *(
             pytest.param(
                 "export_amount",
+                # Deliberately ill-typed: what validation must refuse.
                 AnswerInput(number=number),  # type: ignore[arg-type]
                 "export_amount: a number is required.",
                 id=f"number-{number!r}",
@@ -1296,7 +1298,7 @@ def test_it_places_all_best_answers_to_the_shipped_questionnaire_at_stage_9(
 
     result = score(shipped, best)
 
-    assert (result.stage, result.total_score) == (9, 100)
+    assert (result.stage, result.total_score) == (9, D(100))
 
 
 def test_it_places_all_worst_answers_to_the_shipped_questionnaire_at_stage_1(

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _revision(response) -> str:
-    return (
-        re.search(rb'name="revision" value="(\d+)"', response.content).group(1).decode()
-    )
+    match = re.search(rb'name="revision" value="(\d+)"', response.content)
+    assert match is not None
+    return match.group(1).decode()
 
 
 def _step_data(content, step: int, choose=best, revision: str = "0") -> dict[str, str]:

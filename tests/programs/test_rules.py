@@ -10,6 +10,7 @@ import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -30,8 +31,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RULES_PATH = PROJECT_ROOT / "programs" / "rules.py"
 
 
-def make_firm(**overrides: object) -> FirmProfile:
-    values: dict[str, object] = {
+def make_firm(**overrides: Any) -> FirmProfile:
+    values: dict[str, Any] = {
         "stage": 4,
         "annual_exports_usd": 120_000,
         "employees": 30,
@@ -48,11 +49,11 @@ def make_firm(**overrides: object) -> FirmProfile:
         "area_scores": {},
     }
     values.update(overrides)
-    return FirmProfile(**values)  # type: ignore[arg-type]
+    return FirmProfile(**values)
 
 
-def make_program(**overrides: object) -> ProgramSpec:
-    values: dict[str, object] = {
+def make_program(**overrides: Any) -> ProgramSpec:
+    values: dict[str, Any] = {
         "id": 1,
         "code": "export-gateway",
         "support_type": "mentoring",
@@ -60,7 +61,7 @@ def make_program(**overrides: object) -> ProgramSpec:
         "fee_max_krw": 150_000,  # not free, so only the rule under test speaks
     }
     values.update(overrides)
-    return ProgramSpec(**values)  # type: ignore[arg-type]
+    return ProgramSpec(**values)
 
 
 def only_program(
@@ -389,7 +390,10 @@ days_around_today = st.integers(-3, 3).map(lambda d: TODAY + timedelta(days=d))
 scores = st.decimals(0, 100, places=1)
 
 
-def optional(strategy: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+T = TypeVar("T")
+
+
+def optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
 

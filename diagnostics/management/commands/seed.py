@@ -177,6 +177,7 @@ class Command(BaseCommand):
             )
             submitted = diagnostic_submit(diagnostic=draft, user=member)
             if years_ago:
+                assert submitted.submitted_at is not None  # set by diagnostic_submit
                 Diagnostic.objects.filter(pk=submitted.pk).update(
                     submitted_at=submitted.submitted_at
                     - timedelta(days=365 * years_ago)
