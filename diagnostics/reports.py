@@ -232,9 +232,8 @@ def report_request(*, diagnostic: Diagnostic, language: str) -> Report:
     Idempotent: a report of the same content that is ready, queued or rendering is
     returned as it is; a failed one, or one still unfinished past
     REPORTS_GIVE_UP_SECONDS (the sweep may not be running), is queued again with fresh
-    attempts. The render job
-    is sent after commit, so a rolled-back transaction sends nothing (and without a
-    broker, the job runs in this process right after the commit).
+    attempts. The render job is sent after commit, so a rolled-back transaction sends
+    nothing (and without a broker, the job runs in this process right after the commit).
     """
     if not diagnostic.is_submitted:
         raise ReportError("Only a submitted diagnostic has a report.")

@@ -479,8 +479,10 @@ def main() -> None:
                 bench.section_workers(diagnostic)
             print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
         finally:
-            bench.cleanup()
-            bench.close()
+            try:
+                bench.cleanup()
+            finally:
+                bench.close()
 
 
 if __name__ == "__main__":
