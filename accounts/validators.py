@@ -26,6 +26,15 @@ def normalize_business_number(value: str) -> str:
     return value.replace("-", "").replace(" ", "").strip()
 
 
+def format_business_number(value: str) -> str:
+    """The registration number as it is written: 123-45-67890 (office, type, serial
+    and check digit). Anything that is not ten digits is returned as it is."""
+    number = normalize_business_number(value)
+    if len(number) != 10 or not number.isdigit():
+        return value
+    return f"{number[:3]}-{number[3:5]}-{number[5:]}"
+
+
 def validate_business_number(value: str) -> None:
     if not business_number_is_valid(normalize_business_number(value)):
         raise ValidationError(

@@ -4,25 +4,15 @@ method page, and a consultant's list and firm page."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from diagnostics.demo import worst
 from diagnostics.services import diagnostic_start, diagnostic_submit
-from tests.browser.helpers import Axe, new_context, switch_to_english
+from tests.browser.helpers import Axe, log_in, new_context, switch_to_english
 from tests.conftest import answer_all, load_content
-from tests.factories import PASSWORD, CompanyFactory, UserFactory
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name='username']").fill(email)
-    page.locator("input[name='password']").fill(PASSWORD)
-    page.locator("main form [type='submit']").click()
-    expect(page).to_have_url(re.compile(r"/home/$"))
+from tests.factories import CompanyFactory, UserFactory
 
 
 @pytest.mark.browser
