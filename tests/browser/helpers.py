@@ -140,3 +140,35 @@ def computed_style(page: Page, selector: str, prop: str) -> str:
     return page.locator(selector).first.evaluate(
         "(element, prop) => getComputedStyle(element).getPropertyValue(prop)", prop
     )
+
+
+def _channel(value: float) -> float:
+    value /= 255
+    return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast of two CSS colours given as "rgb(r, g, b)" or "rgba(...)"."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (float(x) for x in re.findall(r"[\d.]+", colour)[:3])
+        return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The colour behind an element: the first ancestor's background that is not transparent.
+BACKGROUND_JS = """(element) => {
+  for (let node = element.parentElement; node; node = node.parentElement) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (colour && !/rgba\\(.*,\\s*0\\)$/.test(colour) && colour !== "transparent") {
+      return colour;
+    }
+  }
+  return "rgb(255, 255, 255)";
+}"""
+
+
+def background_behind(locator) -> str:
+    return locator.evaluate(BACKGROUND_JS)

@@ -13,8 +13,10 @@ from accounts.models import Role
 from diagnostics.demo import worst
 from diagnostics.services import diagnostic_start, diagnostic_submit
 from tests.browser.helpers import (
+    background_behind,
     broken_words,
     computed_style,
+    contrast_ratio,
     log_in,
     new_context,
 )
@@ -76,3 +78,39 @@ def test_it_never_breaks_a_korean_word_on_a_phone(live_server, chromium) -> None
                 found[name] = broken
         context.close()
     assert not found, found
+
+
+@pytest.mark.browser
+def test_each_answer_is_a_visible_44px_row_tapped_anywhere(
+    live_server, chromium
+) -> None:
+    _, draft = _firm_with_results_and_a_draft()
+    context = new_context(chromium, phone=True)
+    page = context.new_page()
+    log_in(page, live_server.url, "hana@example.com")
+    page.goto(f"{live_server.url}/diagnostic/{draft.pk}/step/1/")
+    radios = page.locator("main .question input[type='radio']")
+    assert radios.count() > 4
+    radio = radios.first
+    border = computed_style(
+        page, "main .question input[type='radio']", "border-top-color"
+    )
+    assert contrast_ratio(border, background_behind(radio)) >= 3, border
+
+    rows = page.locator("main .question .form-check")
+    heights = rows.evaluate_all(
+        "rows => rows.map(row => row.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 44, heights
+    labels = page.locator("main .question .form-check-label")
+    label_heights = labels.evaluate_all(
+        "labels => labels.map(label => label.getBoundingClientRect().height)"
+    )
+    assert label_heights == heights  # the label is the whole row
+
+    # A tap at the row's right end, away from the text's start, chooses the answer.
+    row = rows.nth(1)
+    box = row.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] - 4, box["y"] + box["height"] / 2)
+    expect(row.locator("input")).to_be_checked()
+    context.close()
