@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
 from accounts.services import normalize_email
-from accounts.validators import normalize_business_number, normalize_hs_code
+from accounts.validators import (
+    format_business_number,
+    normalize_business_number,
+    normalize_hs_code,
+)
 
 
 def _helper(submit_label: str, *layout: object) -> FormHelper:
@@ -143,6 +147,11 @@ class CompanyForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.business_number and not self.is_bound:
+            # Stored as ten digits; shown as the firm writes it.
+            self.initial["business_number"] = format_business_number(
+                self.instance.business_number
+            )
         self.helper = _helper(
             _("Save company profile"),
             Fieldset(_("Company"), "name_ko", "name_en", "business_number", "website"),

@@ -11,6 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from diagnostics.models import Option, Question, QuestionKind
 from diagnostics.selectors import AnswerRow
 from diagnostics.services import AnswerValue
+from diagnostics.templatetags.format_tags import plain_decimal
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    """A limit as the firm reads it in the page and in errors: 100, not 100.00."""
+    return None if value is None else plain_decimal(value)
 
 
 def _choice_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
@@ -27,17 +33,18 @@ def _choice_field(question: Question, options: tuple[Option, ...]) -> forms.Fiel
 
 def _number_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
     unit = question.localized("unit")
+    low, high = _plain(question.number_min), _plain(question.number_max)
     return forms.DecimalField(
         required=False,
-        min_value=question.number_min,
-        max_value=question.number_max,
+        min_value=low,
+        max_value=high,
         max_digits=14,
         decimal_places=2,
         widget=forms.NumberInput(
             attrs={
                 "inputmode": "decimal",
-                "min": question.number_min,
-                "max": question.number_max,
+                "min": low,
+                "max": high,
                 "step": "any",
                 "aria-describedby": f"unit_q_{question.code}",
             }
@@ -116,11 +123,13 @@ class StepForm(forms.Form):
             "errors": " ".join(errors) if errors else "",
         }
         if question.kind == QuestionKind.NUMBER:
+            if isinstance(value, Decimal):  # a saved answer: 3, not 3.00
+                chosen = f"{plain_decimal(value):f}"
             row.update(
                 is_number=True,
                 value=chosen,
-                min=question.number_min,
-                max=question.number_max,
+                min=_plain(question.number_min),
+                max=_plain(question.number_max),
                 unit=question.localized("unit"),
             )
         else:

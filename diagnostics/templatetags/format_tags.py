@@ -33,6 +33,14 @@ def _decimal(value: Number) -> Decimal | None:
         return None
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or an exponent: 3.00 -> 3, 12.50 -> 12.5,
+    1500000.00 -> 1500000 (normalize() alone would give 1.5E+6)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
 def plain_number(value: Number | None) -> str:
     """Digits grouped by thousands, without trailing zeros: 3, 12.5, 1,500,000.
 
@@ -44,12 +52,7 @@ def plain_number(value: Number | None) -> str:
     number = _decimal(value)
     if number is None or not number.is_finite():
         return str(value)
-    # normalize() alone writes 1500000.00 as 1.5E+6; quantize whole numbers instead.
-    if number == number.to_integral_value():
-        number = number.quantize(Decimal(1))
-    else:
-        number = number.normalize()
-    return number_format(number, force_grouping=True)
+    return number_format(plain_decimal(number), force_grouping=True)
 
 
 def won(value: Number | None) -> str:
