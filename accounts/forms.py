@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Company, User
 from accounts.services import normalize_email
 from accounts.validators import (
+    BUSINESS_NUMBER_EXAMPLE,
     format_business_number,
     normalize_business_number,
     normalize_hs_code,
@@ -102,9 +103,10 @@ class CompanyForm(forms.ModelForm):
     business_number = forms.CharField(
         label=_("Business registration number"),
         max_length=12,
-        help_text=_("10 digits; hyphens are fine (123-45-67890)."),
+        # The example in the text is BUSINESS_NUMBER_EXAMPLE: a number that checks out.
+        help_text=_("10 digits; hyphens are fine (123-45-67891)."),
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "placeholder": "123-45-67890"}
+            attrs={"inputmode": "numeric", "placeholder": BUSINESS_NUMBER_EXAMPLE}
         ),
     )
 

@@ -65,6 +65,12 @@ def field_name(question: Question) -> str:
     return f"q_{question.code}"
 
 
+def question_anchor(question: Question) -> str:
+    """Where a link to the question lands: its input, or its first option."""
+    name = field_name(question)
+    return f"id_{name}" if question.kind == QuestionKind.NUMBER else f"id_{name}_0"
+
+
 class StepForm(forms.Form):
     """One area's questions. Blank answers are allowed here; submit checks completeness."""
 
@@ -108,6 +114,29 @@ class StepForm(forms.Form):
             self._row(question, options[question.pk]) for question in self.questions
         ]
 
+    def error_items(self) -> list[dict[str, str]]:
+        """The page's errors for the error summary: "Q14. text: error", each linking to
+        its question; a stale or forged hidden field has no question to link."""
+        if not self.is_bound:
+            return []
+        items = [
+            {"text": str(error), "href": ""}
+            for name in ("__all__", "revision")
+            for error in self.errors.get(name, [])
+        ]
+        for question in self.questions:
+            name = field_name(question)
+            anchor = question_anchor(question)
+            for error in self.errors.get(name, []):
+                items.append(
+                    {
+                        "text": f"{question.code}. {question.localized('text')}: "
+                        f"{error}",
+                        "href": f"#{anchor}",
+                    }
+                )
+        return items
+
     def _row(
         self, question: Question, options: tuple[Option, ...]
     ) -> dict[str, object]:
@@ -117,6 +146,7 @@ class StepForm(forms.Form):
         errors = self.errors.get(name) if self.is_bound else None
         row: dict[str, object] = {
             "name": name,
+            "code": question.code,
             "order": question.order,
             "text": question.localized("text"),
             "help": question.localized("help"),

@@ -13,9 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -117,9 +117,10 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
             return _autosave_response(request, saved, problem, asked)
         if saved is not None:
             return _after_save(request, saved, step, content.step_count)
-        messages.error(request, problem)
         if form.is_valid():  # the page was stale: show the newer answers
+            messages.error(request, problem)
             return redirect("diagnostics:step", pk=pk, step=step)
+        # Invalid answers: the page comes back with its error summary on top.
         revision = form["revision"].value()
     else:
         form = StepForm(
@@ -132,6 +133,8 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         "area_name": area_content.area.localized("name"),
         "area_description": area_content.area.localized("description"),
         "rows": form.rows(content.options),
+        "error_items": form.error_items(),
+        "error_title": _("Some answers need your attention. Nothing was saved."),
         "step": step,
         "revision": revision,
         "step_count": content.step_count,
@@ -233,6 +236,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     figures = company_export_facts(diagnostic.company)
     track = content.track_for(figures)
     sections = []
+    missing = []
     for index, area_content in enumerate(content.areas, start=1):
         rows = [
             {
@@ -245,6 +249,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         sections.append(
             {"step": index, "name": area_content.area.localized("name"), "rows": rows}
         )
+        missing += [
+            {"code": question.code, "step": index}
+            for question in content.asked_in(area_content, track)
+            if question.pk not in answers
+        ]
     asked = content.asked(track)
     return render(
         request,
@@ -252,7 +261,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "diagnostic": diagnostic,
             "sections": sections,
-            "missing": [q for q in asked if q.pk not in answers],
+            "missing": missing,
+            # Sent back by a refused submit: the list of missing questions is the
+            # page's error summary.
+            "submit_refused": request.GET.get("refused") == "incomplete",
             "answered": _answered_count(answers, asked),
             "question_count": len(asked),
             "track": track,
@@ -271,18 +283,12 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         diagnostic = services.diagnostic_submit(
             diagnostic=diagnostic, user=request.user
         )  # type: ignore[arg-type]
-    except services.IncompleteDiagnostic as incomplete:
-        count = len(incomplete.question_codes)
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d question is still unanswered: %(codes)s.",
-                "%(count)d questions are still unanswered: %(codes)s.",
-                count,
-            )
-            % {"count": count, "codes": ", ".join(incomplete.question_codes)},
+    except services.IncompleteDiagnostic:
+        # The review page lists the missing questions, each linked to its step; sent
+        # back here it shows that list as the error, once.
+        return redirect(
+            reverse("diagnostics:review", args=[pk]) + "?refused=incomplete"
         )
-        return redirect("diagnostics:review", pk=pk)
     except services.TooManyNotApplicable as refused:
         messages.error(
             request,
