@@ -8,6 +8,7 @@ diagnostic (diagnostics.access); `method` is public. Everyone else gets a 404.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,6 +43,7 @@ from diagnostics.presenters import (
     stage_line,
 )
 from diagnostics.questionnaire import (
+    QuestionnaireContent,
     published_version,
     questionnaire_content,
     questionnaire_content_by_id,
@@ -114,7 +116,12 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         except services.DiagnosticLocked:
             return redirect("diagnostics:result", pk=pk)
         if _is_autosave(request):
-            return _autosave_response(request, saved, problem, asked)
+            return _autosave_response(
+                request,
+                saved,
+                problem,
+                progress={"step": step, "content": content, "track": track},
+            )
         if saved is not None:
             return _after_save(request, saved, step, content.step_count)
         if form.is_valid():  # the page was stale: show the newer answers
@@ -138,11 +145,30 @@ def step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
         "step": step,
         "revision": revision,
         "step_count": content.step_count,
-        "steps": range(1, content.step_count + 1),
+        "steps": _steps(content, track, state.answers),
         "answered": _answered_count(state.answers, asked),
         "question_count": len(asked),
     }
     return render(request, "diagnostics/step.html", context)
+
+
+def _steps(
+    content: QuestionnaireContent, track: str | None, answers: Mapping[int, object]
+) -> list[dict[str, object]]:
+    """The wizard's page buttons: each page's number, and whether all its questions
+    (those the firm's track asks) are answered."""
+    asked = {question.pk for question in content.asked(track)}
+    return [
+        {
+            "number": number,
+            "complete": all(
+                question.pk in answers
+                for question in area_content.questions
+                if question.pk in asked
+            ),
+        }
+        for number, area_content in enumerate(content.areas, start=1)
+    ]
 
 
 def _answered_count(answers: Mapping[int, object], asked: tuple[Question, ...]) -> int:
@@ -190,14 +216,22 @@ def _autosave_response(
     request: HttpRequest,
     saved: Diagnostic | None,
     problem: str,
-    asked: tuple[Question, ...],
+    *,
+    progress: dict[str, Any],
 ) -> HttpResponse:
-    """The htmx reply to a change on the page: a status line and the new revision."""
+    """The htmx reply to a change on the page: a status line, the new revision, and
+    the progress line and page buttons swapped in with the new counts."""
     context: dict[str, object] = {"problem": problem, "saved": saved}
     if saved is not None:
+        content: QuestionnaireContent = progress["content"]
+        asked = content.asked(progress["track"])
+        answers = answers_by_question(saved)
         context.update(
-            answered=_answered_count(answers_by_question(saved), asked),
+            answered=_answered_count(answers, asked),
             question_count=len(asked),
+            step=progress["step"],
+            step_count=content.step_count,
+            steps=_steps(content, progress["track"], answers),
             saved_at=timezone.localtime(saved.updated_at),
         )
     return render(request, "diagnostics/_autosave.html", context)
