@@ -86,6 +86,17 @@ class PasswordSetForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
+    # Django's message speaks of a "username" that may be case-sensitive; here the
+    # username is an e-mail address, compared without regard to case.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The e-mail address or the password is not right. Check both and try "
+            "again; capital letters matter in the password, not in the e-mail "
+            "address."
+        ),
+    }
+
     username = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
