@@ -378,6 +378,11 @@ def compare(request: HttpRequest) -> HttpResponse:
     except (KeyError, ValueError):
         messages.error(request, _("Choose two diagnostics to compare."))
         return redirect("diagnostics:history")
+    if ids[0] == ids[1]:
+        messages.error(
+            request, _("That is the same result twice: choose two different ones.")
+        )
+        return redirect("diagnostics:history")
     found = {d.pk: d for d in submitted_diagnostics(company).filter(pk__in=ids)}
     if any(pk not in found for pk in ids):
         raise Http404
@@ -389,7 +394,16 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "diagnostics/compare.html",
-        {"first": first, "second": second, "rows": rows},
+        {
+            "first": first,
+            "second": second,
+            "rows": rows,
+            "total_delta": (
+                second.total_score - first.total_score
+                if first.total_score is not None and second.total_score is not None
+                else None
+            ),
+        },
     )
 
 
