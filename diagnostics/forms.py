@@ -195,8 +195,18 @@ class RefreshReasonForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Reason for recomputing the recommendations"),
+        help_text=_(
+            "Kept in the audit with the new list, and shown on this page: for "
+            "example “catalog updated with this year's export voucher”. The firm's "
+            "own result page then shows the new list."
+        ),
         max_length=500,
-        widget=forms.TextInput(attrs={"class": "form-control mb-2"}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control mb-2",
+                "aria-describedby": "refresh-reason-help",
+            }
+        ),
         error_messages={
             "required": _("Give the reason for recomputing the recommendations."),
             "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),
