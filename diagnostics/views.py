@@ -378,14 +378,14 @@ def compare(request: HttpRequest) -> HttpResponse:
     except (KeyError, ValueError):
         messages.error(request, _("Choose two diagnostics to compare."))
         return redirect("diagnostics:history")
+    found = {d.pk: d for d in submitted_diagnostics(company).filter(pk__in=ids)}
+    if any(pk not in found for pk in ids):
+        raise Http404
     if ids[0] == ids[1]:
         messages.error(
             request, _("That is the same result twice: choose two different ones.")
         )
         return redirect("diagnostics:history")
-    found = {d.pk: d for d in submitted_diagnostics(company).filter(pk__in=ids)}
-    if any(pk not in found for pk in ids):
-        raise Http404
     first, second = sorted((found[ids[0]], found[ids[1]]), key=lambda d: d.submitted_at)  # type: ignore[arg-type, return-value]
     rows = comparison_rows(
         (questionnaire_content(first.version), first),
