@@ -10,6 +10,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.access import AuthenticatedHttpRequest
 from accounts.models import Company, Invitation, InvitationStatus, User
 from accounts.services import invitation_revoke
+from accounts.validators import format_business_number
+from diagnostics.templatetags.format_tags import won
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -62,13 +64,24 @@ class CompanyAdmin(SimpleHistoryAdmin):
     list_display = [
         "name_ko",
         "name_en",
-        "business_number",
+        "registration_number",
         "region",
         "industry",
         "employees",
+        "revenue",
     ]
     list_filter = ["region", "industry"]
     search_fields = ["name_ko", "name_en", "business_number"]
+
+    @admin.display(
+        description=_("business registration number"), ordering="business_number"
+    )
+    def registration_number(self, obj: Company) -> str:
+        return format_business_number(obj.business_number)
+
+    @admin.display(description=_("annual revenue"), ordering="annual_revenue_krw")
+    def revenue(self, obj: Company) -> str:
+        return won(obj.annual_revenue_krw)
 
 
 # Every field shows, and none is editable. A tuple: the stubs type `fields` and

@@ -17,7 +17,12 @@ from django_countries import countries
 
 from accounts.models import Company, User
 from accounts.services import normalize_email
-from accounts.validators import normalize_business_number, normalize_hs_code
+from accounts.validators import (
+    BUSINESS_NUMBER_EXAMPLE,
+    format_business_number,
+    normalize_business_number,
+    normalize_hs_code,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -88,6 +93,17 @@ class PasswordSetForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
+    # Django's message speaks of a "username" that may be case-sensitive; here the
+    # username is an e-mail address, compared without regard to case.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The e-mail address or the password is not right. Check both and try "
+            "again; capital letters matter in the password, not in the e-mail "
+            "address."
+        ),
+    }
+
     username = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -149,9 +165,10 @@ class CompanyForm(forms.ModelForm):
     business_number = forms.CharField(
         label=_("Business registration number"),
         max_length=12,
-        help_text=_("10 digits; hyphens are fine (123-45-67890)."),
+        # The example in the text is BUSINESS_NUMBER_EXAMPLE: a number that checks out.
+        help_text=_("10 digits; hyphens are fine (123-45-67891)."),
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "placeholder": "123-45-67890"}
+            attrs={"inputmode": "numeric", "placeholder": BUSINESS_NUMBER_EXAMPLE}
         ),
     )
 
@@ -197,6 +214,11 @@ class CompanyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.business_number and not self.is_bound:
+            # Stored as ten digits; shown as the firm writes it.
+            self.initial["business_number"] = format_business_number(
+                self.instance.business_number
+            )
         self.helper = _helper(
             _("Save company profile"),
             Fieldset(_("Company"), "name_ko", "name_en", "business_number", "website"),

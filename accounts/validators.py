@@ -26,10 +26,46 @@ def normalize_business_number(value: str) -> str:
     return value.replace("-", "").replace(" ", "").strip()
 
 
+def format_business_number(value: str) -> str:
+    """The registration number as it is written: 123-45-67890 (office, type, serial
+    and check digit). Anything that is not ten digits is returned as it is."""
+    number = normalize_business_number(value)
+    if len(number) != 10 or not number.isdigit():
+        return value
+    return f"{number[:3]}-{number[3:5]}-{number[5:]}"
+
+
+# A number that passes the check, for help texts and placeholders (123-45-6789 + 1).
+BUSINESS_NUMBER_EXAMPLE = "123-45-67891"
+
+
 def validate_business_number(value: str) -> None:
-    if not business_number_is_valid(normalize_business_number(value)):
+    number = normalize_business_number(value)
+    if len(number) != 10 or not number.isdigit():
         raise ValidationError(
-            _("Enter a valid 10-digit business registration number."), code="invalid"
+            _(
+                "Enter the 10 digits of the business registration number, for example "
+                "%(example)s."
+            ),
+            code="invalid",
+            params={"example": BUSINESS_NUMBER_EXAMPLE},
+        )
+    expected = business_number_check_digit(number[:9])
+    if number[9] != expected:
+        # Say why: a typo in any digit shows up as a wrong check digit.
+        raise ValidationError(
+            _(
+                "This number does not check out. Its last digit is a check digit "
+                "computed from the other nine; after %(first)s it should be "
+                "%(expected)s, not %(last)s. Check the number on the registration "
+                "certificate."
+            ),
+            code="checksum",
+            params={
+                "first": f"{number[:3]}-{number[3:5]}-{number[5:9]}",
+                "expected": expected,
+                "last": number[9],
+            },
         )
 
 

@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from diagnostics.models import Option, Question, QuestionKind
 from diagnostics.selectors import AnswerRow
 from diagnostics.services import AnswerValue
+from diagnostics.templatetags.format_tags import plain_decimal
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    """A limit as the firm reads it in the page and in errors: 100, not 100.00."""
+    return None if value is None else plain_decimal(value)
 
 
 def _choice_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
@@ -28,17 +34,18 @@ def _choice_field(question: Question, options: tuple[Option, ...]) -> forms.Fiel
 
 def _number_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
     unit = question.localized("unit")
+    low, high = _plain(question.number_min), _plain(question.number_max)
     return forms.DecimalField(
         required=False,
-        min_value=question.number_min,
-        max_value=question.number_max,
+        min_value=low,
+        max_value=high,
         max_digits=14,
         decimal_places=2,
         widget=forms.NumberInput(
             attrs={
                 "inputmode": "decimal",
-                "min": question.number_min,
-                "max": question.number_max,
+                "min": low,
+                "max": high,
                 "step": "any",
                 "aria-describedby": f"unit_q_{question.code}",
             }
@@ -57,6 +64,12 @@ FIELD_BY_KIND: dict[str, Callable[[Question, tuple[Option, ...]], forms.Field]] 
 
 def field_name(question: Question) -> str:
     return f"q_{question.code}"
+
+
+def question_anchor(question: Question) -> str:
+    """Where a link to the question lands: its input, or its first option."""
+    name = field_name(question)
+    return f"id_{name}" if question.kind == QuestionKind.NUMBER else f"id_{name}_0"
 
 
 class StepForm(forms.Form):
@@ -102,6 +115,29 @@ class StepForm(forms.Form):
             self._row(question, options[question.pk]) for question in self.questions
         ]
 
+    def error_items(self) -> list[dict[str, str]]:
+        """The page's errors for the error summary: "Q14. text: error", each linking to
+        its question; a stale or forged hidden field has no question to link."""
+        if not self.is_bound:
+            return []
+        items = [
+            {"text": str(error), "href": ""}
+            for name in ("__all__", "revision")
+            for error in self.errors.get(name, [])
+        ]
+        for question in self.questions:
+            name = field_name(question)
+            anchor = question_anchor(question)
+            for error in self.errors.get(name, []):
+                items.append(
+                    {
+                        "text": f"{question.code}. {question.localized('text')}: "
+                        f"{error}",
+                        "href": f"#{anchor}",
+                    }
+                )
+        return items
+
     def _row(
         self, question: Question, options: tuple[Option, ...]
     ) -> dict[str, object]:
@@ -111,17 +147,20 @@ class StepForm(forms.Form):
         errors = self.errors.get(name) if self.is_bound else None
         row: dict[str, object] = {
             "name": name,
+            "code": question.code,
             "order": question.order,
             "text": question.localized("text"),
             "help": question.localized("help"),
             "errors": " ".join(str(error) for error in errors) if errors else "",
         }
         if question.kind == QuestionKind.NUMBER:
+            if isinstance(value, Decimal):  # a saved answer: 3, not 3.00
+                chosen = f"{plain_decimal(value):f}"
             row.update(
                 is_number=True,
                 value=chosen,
-                min=question.number_min,
-                max=question.number_max,
+                min=_plain(question.number_min),
+                max=_plain(question.number_max),
                 unit=question.localized("unit"),
             )
         else:
@@ -157,8 +196,18 @@ class RefreshReasonForm(forms.Form):
 
     reason = forms.CharField(
         label=_("Reason for recomputing the recommendations"),
+        help_text=_(
+            "Kept in the audit with the new list, and shown on this page: for "
+            "example “catalog updated with this year's export voucher”. The firm's "
+            "own result page then shows the new list."
+        ),
         max_length=500,
-        widget=forms.TextInput(attrs={"class": "form-control mb-2"}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control mb-2",
+                "aria-describedby": "refresh-reason-help",
+            }
+        ),
         error_messages={
             "required": _("Give the reason for recomputing the recommendations."),
             "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),

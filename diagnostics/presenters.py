@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +20,7 @@ from diagnostics import scoring
 from diagnostics.models import Diagnostic, FactSource
 from diagnostics.questionnaire import QuestionnaireContent
 from diagnostics.selectors import AnswerRow
+from diagnostics.templatetags.format_tags import plain_number, usd
 
 # Geometry of the server-rendered SVG charts (viewBox units).
 # The area chart is narrow on purpose: label above bar keeps text legible on a phone.
@@ -205,7 +205,7 @@ def _result_basis(
         "figures": [
             (
                 FIGURE_LABELS["exports_last_year_usd"],
-                _usd(figures.get("exports_last_year_usd", 0)),
+                usd(figures.get("exports_last_year_usd", 0)),
             ),
             (FIGURE_LABELS["export_markets"], figures.get("export_markets", 0)),
             (FIGURE_LABELS["export_years"], figures.get("export_years", 0)),
@@ -221,10 +221,6 @@ def _result_basis(
         ],
         "skipped_count": len(result.get("skipped", [])),
     }
-
-
-def _usd(amount: int) -> str:
-    return "US$" + number_format(amount, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -311,10 +307,7 @@ def answer_label(content: QuestionnaireContent, answer: AnswerRow | None) -> str
         return content.option_by_id[answer.option_id].localized("label")
     question = content.question_by_id[answer.question_id]
     unit = question.localized("unit")
-    # A given answer without an option is a number (selectors.answers_by_question).
-    assert answer.number_value is not None
-    number = f"{answer.number_value.normalize():f}"
-    return f"{number} {unit}".strip()
+    return f"{plain_number(answer.number_value)} {unit}".strip()
 
 
 def contradiction_texts(
@@ -366,7 +359,7 @@ def condition_text(field: str, minimum: Decimal) -> str:
         return _("presence abroad: at least %(level)s") % {"level": level}
     return _("%(figure)s at least %(minimum)s") % {
         "figure": FIGURE_LABELS.get(field, field),
-        "minimum": number_format(minimum.normalize(), force_grouping=True),
+        "minimum": plain_number(minimum),
     }
 
 

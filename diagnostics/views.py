@@ -8,14 +8,15 @@ diagnostic (diagnostics.access); `method` is public. Everyone else gets a 404.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -46,6 +47,7 @@ from diagnostics.presenters import (
     stage_line,
 )
 from diagnostics.questionnaire import (
+    QuestionnaireContent,
     published_version,
     questionnaire_content,
     questionnaire_content_by_id,
@@ -118,12 +120,18 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
         except services.DiagnosticLocked:
             return redirect("diagnostics:result", pk=pk)
         if _is_autosave(request):
-            return _autosave_response(request, saved, problem, asked)
+            return _autosave_response(
+                request,
+                saved,
+                problem,
+                progress={"step": step, "content": content, "track": track},
+            )
         if saved is not None:
             return _after_save(request, saved, step, content.step_count)
-        messages.error(request, problem)
         if form.is_valid():  # the page was stale: show the newer answers
+            messages.error(request, problem)
             return redirect("diagnostics:step", pk=pk, step=step)
+        # Invalid answers: the page comes back with its error summary on top.
         revision = form["revision"].value()
     else:
         form = StepForm(
@@ -136,14 +144,35 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
         "area_name": area_content.area.localized("name"),
         "area_description": area_content.area.localized("description"),
         "rows": form.rows(content.options),
+        "error_items": form.error_items(),
+        "error_title": _("Some answers need your attention. Nothing was saved."),
         "step": step,
         "revision": revision,
         "step_count": content.step_count,
-        "steps": range(1, content.step_count + 1),
+        "steps": _steps(content, track, state.answers),
         "answered": _answered_count(state.answers, asked),
         "question_count": len(asked),
     }
     return render(request, "diagnostics/step.html", context)
+
+
+def _steps(
+    content: QuestionnaireContent, track: str | None, answers: Mapping[int, object]
+) -> list[dict[str, object]]:
+    """The wizard's page buttons: each page's number, and whether all its questions
+    (those the firm's track asks) are answered."""
+    asked = {question.pk for question in content.asked(track)}
+    return [
+        {
+            "number": number,
+            "complete": all(
+                question.pk in answers
+                for question in area_content.questions
+                if question.pk in asked
+            ),
+        }
+        for number, area_content in enumerate(content.areas, start=1)
+    ]
 
 
 def _answered_count(answers: Mapping[int, object], asked: tuple[Question, ...]) -> int:
@@ -191,14 +220,22 @@ def _autosave_response(
     request: HttpRequest,
     saved: Diagnostic | None,
     problem: str,
-    asked: tuple[Question, ...],
+    *,
+    progress: dict[str, Any],
 ) -> HttpResponse:
-    """The htmx reply to a change on the page: a status line and the new revision."""
+    """The htmx reply to a change on the page: a status line, the new revision, and
+    the progress line and page buttons swapped in with the new counts."""
     context: dict[str, object] = {"problem": problem, "saved": saved}
     if saved is not None:
+        content: QuestionnaireContent = progress["content"]
+        asked = content.asked(progress["track"])
+        answers = answers_by_question(saved)
         context.update(
-            answered=_answered_count(answers_by_question(saved), asked),
+            answered=_answered_count(answers, asked),
             question_count=len(asked),
+            step=progress["step"],
+            step_count=content.step_count,
+            steps=_steps(content, progress["track"], answers),
             saved_at=timezone.localtime(saved.updated_at),
         )
     return render(request, "diagnostics/_autosave.html", context)
@@ -237,6 +274,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     figures = company_export_facts(diagnostic.company)
     track = content.track_for(figures)
     sections = []
+    missing = []
     for index, area_content in enumerate(content.areas, start=1):
         rows = [
             {
@@ -249,6 +287,11 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         sections.append(
             {"step": index, "name": area_content.area.localized("name"), "rows": rows}
         )
+        missing += [
+            {"code": question.code, "step": index}
+            for question in content.asked_in(area_content, track)
+            if question.pk not in answers
+        ]
     asked = content.asked(track)
     return render(
         request,
@@ -256,7 +299,10 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "diagnostic": diagnostic,
             "sections": sections,
-            "missing": [q for q in asked if q.pk not in answers],
+            "missing": missing,
+            # Sent back by a refused submit: the list of missing questions is the
+            # page's error summary.
+            "submit_refused": request.GET.get("refused") == "incomplete",
             "answered": _answered_count(answers, asked),
             "question_count": len(asked),
             "track": track,
@@ -275,18 +321,12 @@ def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         diagnostic = services.diagnostic_submit(
             diagnostic=diagnostic, user=request.user
         )
-    except services.IncompleteDiagnostic as incomplete:
-        count = len(incomplete.question_codes)
-        messages.error(
-            request,
-            ngettext(
-                "%(count)d question is still unanswered: %(codes)s.",
-                "%(count)d questions are still unanswered: %(codes)s.",
-                count,
-            )
-            % {"count": count, "codes": ", ".join(incomplete.question_codes)},
+    except services.IncompleteDiagnostic:
+        # The review page lists the missing questions, each linked to its step; sent
+        # back here it shows that list as the error, once.
+        return redirect(
+            reverse("diagnostics:review", args=[pk]) + "?refused=incomplete"
         )
-        return redirect("diagnostics:review", pk=pk)
     except services.TooManyNotApplicable as refused:
         messages.error(
             request,
@@ -345,6 +385,11 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = {d.pk: d for d in submitted_diagnostics(company).filter(pk__in=ids)}
     if any(pk not in found for pk in ids):
         raise Http404
+    if ids[0] == ids[1]:
+        messages.error(
+            request, _("That is the same result twice: choose two different ones.")
+        )
+        return redirect("diagnostics:history")
     # Submitted diagnostics all have a submitted_at; the column is nullable for drafts.
     first, second = sorted((found[ids[0]], found[ids[1]]), key=lambda d: d.submitted_at)  # type: ignore[arg-type, return-value]
     rows = comparison_rows(
@@ -354,7 +399,16 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "diagnostics/compare.html",
-        {"first": first, "second": second, "rows": rows},
+        {
+            "first": first,
+            "second": second,
+            "rows": rows,
+            "total_delta": (
+                second.total_score - first.total_score
+                if first.total_score is not None and second.total_score is not None
+                else None
+            ),
+        },
     )
 
 

@@ -64,7 +64,8 @@ def test_it_rejects_a_bad_business_number_with_a_clear_message(client):
         reverse("accounts:company"), {**COMPANY_POST, "business_number": "1248100990"}
     )
     assert (
-        "Enter a valid 10-digit business registration number."
+        "This number does not check out. Its last digit is a check digit computed "
+        "from the other nine; after 124-81-0099 it should be 8, not 0."
         in response.content.decode()
     )
     assert not Company.objects.exists()

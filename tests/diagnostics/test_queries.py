@@ -159,7 +159,9 @@ def test_every_other_page_keeps_a_fixed_query_count(
     args = [submitted.pk] if name == "diagnostics:agency_detail" else []
     url = reverse(name, args=args)
     if name == "diagnostics:compare":
-        url += f"?a={submitted.pk}&b={submitted.pk}"
+        _past_results(submitted.company, submitted, 1)
+        earlier = submitted.company.diagnostics.exclude(pk=submitted.pk).get()
+        url += f"?a={earlier.pk}&b={submitted.pk}"
     client.get(url)
     before = _count(client, url)
     _more_firms_with_results(content, 3)

@@ -526,7 +526,7 @@ def test_it_counts_a_cleared_answer_as_unanswered_on_every_page(
     assert progress in client.get(reverse("home")).content.decode()
     review = client.get(reverse("diagnostics:review", args=[draft_v1.pk]))
     assert progress in review.content.decode()
-    assert review.context["missing"] == [question]
+    assert review.context["missing"] == [{"code": question.code, "step": step}]
 
 
 def test_it_refuses_submit_with_a_cleared_answer(client, alice, draft_v1, content_v1):
@@ -539,7 +539,9 @@ def test_it_refuses_submit_with_a_cleared_answer(client, alice, draft_v1, conten
 
     response = client.post(reverse("diagnostics:submit", args=[draft_v1.pk]))
 
-    assert response.url == reverse("diagnostics:review", args=[draft_v1.pk])
+    assert response.url == reverse("diagnostics:review", args=[draft_v1.pk]) + (
+        "?refused=incomplete"
+    )
     draft_v1.refresh_from_db()
     assert draft_v1.status == DiagnosticStatus.DRAFT
 
