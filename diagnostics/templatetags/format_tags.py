@@ -137,14 +137,14 @@ def delta(value: Number | None) -> SafeString | str:
         return str(value)
     if number > 0:
         return format_html(
-            '<span class="text-success text-nowrap"><span aria-hidden="true">▲ </span>'
+            '<span class="text-success-emphasis text-nowrap"><span aria-hidden="true">▲ </span>'
             '<span class="visually-hidden">{} </span>+{}</span>',
             _("up"),
             plain_number(number),
         )
     if number < 0:
         return format_html(
-            '<span class="text-danger text-nowrap"><span aria-hidden="true">▼ </span>'
+            '<span class="text-danger-emphasis text-nowrap"><span aria-hidden="true">▼ </span>'
             '<span class="visually-hidden">{} </span>{}</span>',
             _("down"),
             plain_number(number),
