@@ -141,7 +141,15 @@ class Program(BilingualMixin, TimeStampedModel):
     regions = models.JSONField(_("regions"), default=list, blank=True)
 
     fee_min_krw = models.PositiveBigIntegerField(_("fee from (KRW)"), default=0)
-    fee_max_krw = models.PositiveBigIntegerField(_("fee up to (KRW)"), default=0)
+    # Blank: the program charges a cost that varies (a co-payment, a premium, loan
+    # interest) or is not published; 0: free of charge.
+    fee_max_krw = models.PositiveBigIntegerField(
+        _("fee up to (KRW)"),
+        null=True,
+        blank=True,
+        default=0,
+        help_text=_("0: free. Blank: a cost that varies or is not published."),
+    )
     capacity = models.PositiveIntegerField(_("capacity (firms)"), null=True, blank=True)
     application_opens = models.DateField(_("applications open"), null=True, blank=True)
     application_closes = models.DateField(
@@ -184,7 +192,8 @@ class Program(BilingualMixin, TimeStampedModel):
                 name="program_stage_range_valid",
             ),
             models.CheckConstraint(
-                condition=Q(fee_min_krw__lte=models.F("fee_max_krw")),
+                condition=Q(fee_max_krw__isnull=True)
+                | Q(fee_min_krw__lte=models.F("fee_max_krw")),
                 name="program_fee_range_valid",
             ),
             models.CheckConstraint(
@@ -242,6 +251,9 @@ class Program(BilingualMixin, TimeStampedModel):
         months = self.application_months or []
         if any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
             errors["application_months"] = _("Months run from 1 to 12.")
+        else:
+            # A set in calendar order, whatever order it was typed or imported in.
+            self.application_months = sorted(set(months))
         if self.industries and divisions and not self.hs_chapters:
             sections = {KSIC_DIVISION_SECTIONS.get(code) for code in divisions}
             if not sections & set(self.industries):

@@ -102,7 +102,7 @@ class ProgramSpec:
     application_closes: date | None = None  # inclusive
     is_active: bool = True
     fee_min_krw: int = 0
-    fee_max_krw: int = 0
+    fee_max_krw: int | None = 0  # None: a cost that varies or is not published
     areas: frozenset[str] = frozenset()  # diagnostic area codes the program helps
     family: str = ""  # the tiers of one program share it; "" stands alone
     age_min_years: int | None = None  # years since founding, inclusive
