@@ -56,7 +56,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from functools import lru_cache
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -239,59 +240,75 @@ def recommend(
     """
     if limit < 0:
         raise ValueError("limit must not be negative")
-    matches: list[tuple[ProgramSpec, Match]] = []
-    near_misses: list[tuple[ProgramSpec, NearMiss]] = []
+    candidates: list[_Candidate] = []
     for program in programs:
         if not program.is_active:
             continue  # a retired program is noise, even as a near miss
-        check = check_program(firm, program, today=today)
-        if len(check.failed) > 1:
+        # Counting failures is cheap; the reasons are built below, for the few
+        # programs that make the lists.
+        failures = _failure_count(firm, program, today)
+        if failures > 1:
             continue
-        score = _fit(firm, program, check.window_open)
-        if check.eligible:
-            match = Match(
-                program.id,
-                program.code,
-                score,
-                check.met,
-                check.window_open,
-                check.window,
-            )
-            matches.append((program, match))
-        else:
-            miss = NearMiss(
-                program.id,
-                program.code,
-                check.failed[0],
-                check.met,
-                score,
-                check.window,
-            )
-            near_misses.append((program, miss))
+        window = next_window(program, today)
+        window_open = window.is_open(today)
+        score = _fit(firm, program, window_open)
+        candidates.append(
+            _Candidate(program, failures == 0, score, window_open, window)
+        )
 
     matched = _one_per_family(
-        matches,
+        [c for c in candidates if c.eligible],
         # The tier built for the firm's size: the highest floor it reaches.
-        key=lambda pm: (-(pm[0].export_min_usd or 0), pm[1].code, pm[1].program_id),
+        key=lambda c: (-(c.program.export_min_usd or 0), c.program.code, c.program.id),
     )
-    matched_families = {p.family for p, _ in matched if p.family}
+    matched_families = {c.program.family for c in matched if c.program.family}
     missed = _one_per_family(
-        [(p, n) for p, n in near_misses if p.family not in matched_families],
-        key=lambda pn: (_tier_distance(firm, pn[0]), pn[1].code, pn[1].program_id),
+        [
+            c
+            for c in candidates
+            if not c.eligible and c.program.family not in matched_families
+        ],
+        key=lambda c: (_tier_distance(firm, c.program), c.program.code, c.program.id),
     )
-    by_id = {p.id: p for p, _ in matched}
-
-    def match_order(m: Match) -> tuple[bool, Decimal, bool, str, int]:
-        repeats = firm.just_diagnosed and by_id[m.program_id].includes_diagnosis
-        # program_id last: codes are unique in the catalog, but the order must stay
-        # total even for hand-built input.
-        return (repeats, -m.fit_score, not m.window_open, m.code, m.program_id)
-
-    ranked = sorted((m for _, m in matched), key=match_order)
-    ranked_misses = sorted(
-        (n for _, n in missed), key=lambda n: (-n.fit_score, n.code, n.program_id)
+    # program.id last: codes are unique in the catalog, but the order must stay total
+    # even for hand-built input.
+    matched.sort(
+        key=lambda c: (
+            firm.just_diagnosed and c.program.includes_diagnosis,
+            -c.score,
+            not c.window_open,
+            c.program.code,
+            c.program.id,
+        )
     )
-    return Recommendations(tuple(ranked[:limit]), tuple(ranked_misses[:limit]))
+    missed.sort(key=lambda c: (-c.score, c.program.code, c.program.id))
+    matches = []
+    for c in matched[:limit]:
+        check = check_program(firm, c.program, today=today)
+        matches.append(
+            Match(
+                c.program.id,
+                c.program.code,
+                c.score,
+                check.met,
+                c.window_open,
+                c.window,
+            )
+        )
+    near_misses = []
+    for c in missed[:limit]:
+        check = check_program(firm, c.program, today=today)
+        near_misses.append(
+            NearMiss(
+                c.program.id,
+                c.program.code,
+                check.failed[0],
+                check.met,
+                c.score,
+                c.window,
+            )
+        )
+    return Recommendations(tuple(matches), tuple(near_misses))
 
 
 def check_program(
@@ -376,24 +393,83 @@ def _fit(firm: FirmProfile, program: ProgramSpec, window_open: bool) -> Decimal:
     return score.quantize(FIT_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-Item = TypeVar("Item", Match, NearMiss)
+class _Candidate(NamedTuple):
+    """A program that fails at most one rule, with what ranking needs to know."""
+
+    program: ProgramSpec
+    eligible: bool
+    score: Decimal
+    window_open: bool
+    window: Window
 
 
 def _one_per_family(
-    items: list[tuple[ProgramSpec, Item]],
-    *,
-    key: Callable[[tuple[ProgramSpec, Item]], tuple[object, ...]],
-) -> list[tuple[ProgramSpec, Item]]:
-    """Items whose program has no family, plus the first of each family by `key`."""
-    chosen: dict[str, tuple[ProgramSpec, Item]] = {}
-    alone: list[tuple[ProgramSpec, Item]] = []
+    items: list[_Candidate], *, key: Callable[[_Candidate], tuple[object, ...]]
+) -> list[_Candidate]:
+    """Programs without a family, plus the first of each family by `key`."""
+    chosen: dict[str, _Candidate] = {}
+    alone: list[_Candidate] = []
     for item in sorted(items, key=key):
-        family = item[0].family
+        family = item.program.family
         if not family:
             alone.append(item)
         elif family not in chosen:
             chosen[family] = item
     return alone + list(chosen.values())
+
+
+def _failure_count(firm: FirmProfile, program: ProgramSpec, today: date) -> int:
+    """How many rules `program` fails, stopping once it is past one.
+
+    The same rules as the _check_* functions below, read without building reasons:
+    recommend() filters a thousand programs with it. A property test holds the two to
+    the same answer.
+    """
+    failures = 0
+    if not program.stage_min <= firm.stage <= program.stage_max:
+        failures += 1
+    exports = firm.annual_exports_usd
+    if program.export_min_usd is not None and exports < program.export_min_usd:
+        failures += 1
+    if program.export_max_usd is not None and exports >= program.export_max_usd:
+        failures += 1
+    required = program.exported_last_year
+    if required is not None and required != (exports > 0):
+        failures += 1
+    if failures > 1:
+        return failures
+    if program.max_employees is not None and firm.employees > program.max_employees:
+        failures += 1
+    if (
+        program.max_revenue_krw is not None
+        and firm.revenue_krw > program.max_revenue_krw
+    ):
+        failures += 1
+    if program.age_min_years is not None or program.age_max_years is not None:
+        age = firm_age(firm, today)
+        if age is None:
+            failures += 1  # one reason however many limits: the age is unknown
+        else:
+            if program.age_min_years is not None and age < program.age_min_years:
+                failures += 1
+            if program.age_max_years is not None and age > program.age_max_years:
+                failures += 1
+    if failures > 1:
+        return failures
+    if program.industries and firm.industry not in program.industries:
+        failures += 1
+    if program.ksic_divisions or program.hs_chapters:
+        division, chapter = firm.industry_division, firm.hs_chapter
+        if not (
+            (division and division in program.ksic_divisions)
+            or (chapter and chapter in program.hs_chapters)
+        ):
+            failures += 1
+    if program.target_markets and not firm.target_markets & program.target_markets:
+        failures += 1
+    if program.regions and firm.region not in program.regions:
+        failures += 1
+    return failures
 
 
 def _tier_distance(firm: FirmProfile, program: ProgramSpec) -> int:
@@ -409,6 +485,9 @@ def _tier_distance(firm: FirmProfile, program: ProgramSpec) -> int:
 # --- Windows ------------------------------------------------------------------------
 
 
+# Pure and keyed by everything it reads: a catalog shares few sets of months, and a
+# thousand programs ask the same question of the same day.
+@lru_cache(maxsize=4096)
 def _month_window(months: frozenset[int], today: date) -> Window:
     month = today.month
     if month not in months:
@@ -463,41 +542,42 @@ def _same_day_in(day: date, year: int) -> date:
 RuleResult = tuple[bool, Reason] | None
 
 
-def _reason(code: str, **params: object) -> Reason:
-    return Reason(code, tuple(params.items()))
+def _reason(code: str, *params: tuple[str, object]) -> Reason:
+    """Reason("stage_in_range", ("stage", 4), ("min", 3), ("max", 5)), in call order."""
+    return Reason(code, params)
 
 
 def _check_stage(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     low, high = program.stage_min, program.stage_max
-    params = {"stage": firm.stage, "min": low, "max": high}
+    params = (("stage", firm.stage), ("min", low), ("max", high))
     if firm.stage < low:
-        return False, _reason("stage_below_min", **params)
+        return False, _reason("stage_below_min", *params)
     if firm.stage > high:
-        return False, _reason("stage_above_max", **params)
+        return False, _reason("stage_above_max", *params)
     if low <= STAGE_LOWEST and high >= STAGE_HIGHEST:
         return None  # every stage admitted: saying so tells the firm nothing
-    return True, _reason("stage_in_range", **params)
+    return True, _reason("stage_in_range", *params)
 
 
 def _check_export_min(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     minimum = program.export_min_usd
     if minimum is None:
         return None
-    params = {"exports": firm.annual_exports_usd, "minimum": minimum}
+    params = (("exports", firm.annual_exports_usd), ("minimum", minimum))
     if firm.annual_exports_usd >= minimum:  # inclusive
-        return True, _reason("export_at_least_min", **params)
-    return False, _reason("export_too_low", **params)
+        return True, _reason("export_at_least_min", *params)
+    return False, _reason("export_too_low", *params)
 
 
 def _check_export_max(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     limit = program.export_max_usd
     if limit is None:
         return None
-    params = {"exports": firm.annual_exports_usd, "limit": limit}
+    params = (("exports", firm.annual_exports_usd), ("limit", limit))
     # Exclusive: "exporting less than US$500,000" leaves out a firm at exactly 500,000.
     if firm.annual_exports_usd < limit:
-        return True, _reason("export_below_max", **params)
-    return False, _reason("export_too_high", **params)
+        return True, _reason("export_below_max", *params)
+    return False, _reason("export_too_high", *params)
 
 
 def _check_exported(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
@@ -507,31 +587,31 @@ def _check_exported(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     exports = firm.annual_exports_usd
     if required:
         if exports > 0:
-            return True, _reason("exported_last_year", exports=exports)
+            return True, _reason("exported_last_year", ("exports", exports))
         return False, _reason("not_exported_last_year")
     if exports == 0:
         return True, _reason("domestic_as_required")
-    return False, _reason("exported_but_domestic_only", exports=exports)
+    return False, _reason("exported_but_domestic_only", ("exports", exports))
 
 
 def _check_employees(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     limit = program.max_employees
     if limit is None:
         return None
-    params = {"employees": firm.employees, "limit": limit}
+    params = (("employees", firm.employees), ("limit", limit))
     if firm.employees <= limit:
-        return True, _reason("employees_within", **params)
-    return False, _reason("employees_too_many", **params)
+        return True, _reason("employees_within", *params)
+    return False, _reason("employees_too_many", *params)
 
 
 def _check_revenue(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     limit = program.max_revenue_krw
     if limit is None:
         return None
-    params = {"revenue": firm.revenue_krw, "limit": limit}
+    params = (("revenue", firm.revenue_krw), ("limit", limit))
     if firm.revenue_krw <= limit:
-        return True, _reason("revenue_within", **params)
-    return False, _reason("revenue_too_high", **params)
+        return True, _reason("revenue_within", *params)
+    return False, _reason("revenue_too_high", *params)
 
 
 def _check_age_min(firm: FirmProfile, program: ProgramSpec, today: date) -> RuleResult:
@@ -542,8 +622,8 @@ def _check_age_min(firm: FirmProfile, program: ProgramSpec, today: date) -> Rule
     if age is None:
         return False, _reason("age_unknown")
     if age >= minimum:
-        return True, _reason("age_at_least_min", age=age, min=minimum)
-    return False, _reason("age_too_young", age=age, min=minimum)
+        return True, _reason("age_at_least_min", ("age", age), ("min", minimum))
+    return False, _reason("age_too_young", ("age", age), ("min", minimum))
 
 
 def _check_age_max(firm: FirmProfile, program: ProgramSpec, today: date) -> RuleResult:
@@ -557,16 +637,16 @@ def _check_age_max(firm: FirmProfile, program: ProgramSpec, today: date) -> Rule
             return None
         return False, _reason("age_unknown")
     if age <= maximum:
-        return True, _reason("age_within_max", age=age, max=maximum)
-    return False, _reason("age_too_old", age=age, max=maximum)
+        return True, _reason("age_within_max", ("age", age), ("max", maximum))
+    return False, _reason("age_too_old", ("age", age), ("max", maximum))
 
 
 def _check_industry(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     if not program.industries:
         return None
     if firm.industry in program.industries:
-        return True, _reason("industry_match", industry=firm.industry)
-    return False, _reason("industry_mismatch", industry=firm.industry)
+        return True, _reason("industry_match", ("industry", firm.industry))
+    return False, _reason("industry_mismatch", ("industry", firm.industry))
 
 
 def _check_product(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
@@ -574,13 +654,15 @@ def _check_product(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
         return None
     division, chapter = firm.industry_division, firm.hs_chapter
     if division and division in program.ksic_divisions:
-        return True, _reason("product_match_ksic", division=division)
+        return True, _reason("product_match_ksic", ("division", division))
     if chapter and chapter in program.hs_chapters:
-        return True, _reason("product_match_hs", chapter=chapter)
+        return True, _reason("product_match_hs", ("chapter", chapter))
     if not division and not chapter:
         # Not a mismatch: the firm has not said what it makes.
         return False, _reason("product_unknown")
-    return False, _reason("product_mismatch", division=division, chapter=chapter)
+    return False, _reason(
+        "product_mismatch", ("division", division), ("chapter", chapter)
+    )
 
 
 def _check_markets(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
@@ -589,17 +671,17 @@ def _check_markets(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     shared = firm.target_markets & program.target_markets
     if shared:
         # The markets the firm and the program share: the ones worth naming.
-        return True, _reason("market_match", markets=_join(shared))
+        return True, _reason("market_match", ("markets", _join(shared)))
     # The program's markets: what the firm would have to target to qualify.
-    return False, _reason("market_mismatch", markets=_join(program.target_markets))
+    return False, _reason("market_mismatch", ("markets", _join(program.target_markets)))
 
 
 def _check_region(firm: FirmProfile, program: ProgramSpec) -> RuleResult:
     if not program.regions:
         return None
     if firm.region in program.regions:
-        return True, _reason("region_match", region=firm.region)
-    return False, _reason("region_mismatch", region=firm.region)
+        return True, _reason("region_match", ("region", firm.region))
+    return False, _reason("region_mismatch", ("region", firm.region))
 
 
 def _window_reason(program: ProgramSpec, window: Window, today: date) -> RuleResult:
@@ -608,11 +690,11 @@ def _window_reason(program: ProgramSpec, window: Window, today: date) -> RuleRes
         return True, _reason("window_year_round")
     if window.opens is not None and window.opens > today:
         code = "window_opens_on" if window.announced else "window_usually_opens_on"
-        return True, _reason(code, opens=window.opens.isoformat())
+        return True, _reason(code, ("opens", window.opens.isoformat()))
     if window.closes is None:
         return True, _reason("window_year_round")
     code = "window_open_until" if window.announced else "window_usually_open_until"
-    return True, _reason(code, closes=window.closes.isoformat())
+    return True, _reason(code, ("closes", window.closes.isoformat()))
 
 
 # --- Need -----------------------------------------------------------------------------
@@ -642,25 +724,32 @@ def _need_reasons(firm: FirmProfile, program: ProgramSpec) -> list[Reason]:
     for score, kind, code in _weak_points(firm, program):
         if kind == "bottleneck":
             reasons.append(
-                _reason("addresses_bottleneck", bottleneck=code, score=str(score))
+                _reason(
+                    "addresses_bottleneck", ("bottleneck", code), ("score", str(score))
+                )
             )
         else:
-            reasons.append(_reason("addresses_area", area=code, score=str(score)))
+            reasons.append(
+                _reason("addresses_area", ("area", code), ("score", str(score)))
+            )
     return reasons
 
 
 def _need_points(firm: FirmProfile, program: ProgramSpec) -> Decimal:
     # Counted once, for the weakest thing the program addresses. A bottleneck or area
     # the diagnostic did not score adds nothing: no guessing at need.
-    scores = [
-        firm.bottleneck_scores[name]
-        for name in program.bottlenecks
-        if name in firm.bottleneck_scores
-    ] + [firm.area_scores[code] for code in program.areas if code in firm.area_scores]
-    if not scores:
+    lowest: Decimal | None = None
+    for scores, tags in (
+        (firm.bottleneck_scores, program.bottlenecks),
+        (firm.area_scores, program.areas),
+    ):
+        for tag in tags:
+            score = scores.get(tag)
+            if score is not None and (lowest is None or score < lowest):
+                lowest = score
+    if lowest is None:
         return Decimal(0)
-    weakness = HUNDRED - _clamp(min(scores))
-    return WEIGHT_NEED * weakness / HUNDRED
+    return WEIGHT_NEED * (HUNDRED - _clamp(lowest)) / HUNDRED
 
 
 def _product_points(firm: FirmProfile, program: ProgramSpec) -> Decimal:

@@ -962,3 +962,16 @@ def test_it_never_returns_more_than_limit(
     full = recommend(firm, catalog, today=TODAY, limit=len(catalog))
     assert result.matches == full.matches[:limit]
     assert result.near_misses == full.near_misses[:limit]
+
+
+@PROPERTY_SETTINGS
+@given(firm=firms, program=program_specs(), today=any_day)
+def test_the_quick_count_of_failures_agrees_with_the_full_check(
+    firm: FirmProfile, program: ProgramSpec, today: date
+) -> None:
+    from programs.rules import _failure_count
+
+    failed = check_program(firm, program, today=today).failed
+    failed = tuple(r for r in failed if r.code != "inactive")
+    quick = _failure_count(firm, program, today)
+    assert min(quick, 2) == min(len(failed), 2)
