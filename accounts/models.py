@@ -142,7 +142,7 @@ class Company(TimeStampedModel):
     # Programs that target products name KSIC divisions; the section alone cannot
     # tell a battery maker from a bakery.
     industry_division = models.CharField(
-        _("industry (KSIC division)"),
+        _("KSIC division"),
         max_length=2,
         blank=True,
         validators=[validate_ksic_division],

@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='company',
             name='industry_division',
-            field=models.CharField(blank=True, help_text='Optional: the first 2 digits of your KSIC code, for example 10 (food products) or 28 (electrical equipment). Programs for specific products use it.', max_length=2, validators=[accounts.validators.validate_ksic_division], verbose_name='industry (KSIC division)'),
+            field=models.CharField(blank=True, help_text='Optional: the first 2 digits of your KSIC code, for example 10 (food products) or 28 (electrical equipment). Programs for specific products use it.', max_length=2, validators=[accounts.validators.validate_ksic_division], verbose_name='KSIC division'),
         ),
         migrations.AddField(
             model_name='historicalcompany',
             name='industry_division',
-            field=models.CharField(blank=True, help_text='Optional: the first 2 digits of your KSIC code, for example 10 (food products) or 28 (electrical equipment). Programs for specific products use it.', max_length=2, validators=[accounts.validators.validate_ksic_division], verbose_name='industry (KSIC division)'),
+            field=models.CharField(blank=True, help_text='Optional: the first 2 digits of your KSIC code, for example 10 (food products) or 28 (electrical equipment). Programs for specific products use it.', max_length=2, validators=[accounts.validators.validate_ksic_division], verbose_name='KSIC division'),
         ),
     ]
