@@ -668,3 +668,14 @@ def test_a_consultant_cannot_mark_programs_checked(client, carol, gateway):
     )
     gateway.refresh_from_db()
     assert gateway.checked_on == date(2020, 1, 1)
+
+
+def test_a_blank_fee_imports_as_a_cost_that_varies_not_as_free(client, steve, version):
+    client.force_login(steve)
+    response = preview(client, csv_file([new_row(code="co-paid", fee_max_krw="")]))
+    assert confirm(client, response).status_code == 302
+    program = Program.objects.get(code="co-paid")
+    assert program.fee_max_krw is None
+    from programs.services import program_spec
+
+    assert program_spec(program).fee_max_krw is None
