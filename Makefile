@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-.PHONY: run test setup setup-test lint bench worker beat
+.PHONY: run test setup setup-test lint bench bench-rules worker beat
 
 # Settings default to DEBUG off (production). The development server, and the setup
 # script's manage.py commands before it, run with it on; the prerequisites inherit it.
@@ -33,6 +33,10 @@ beat:
 
 bench: setup-test
 	.venv/bin/python scripts/bench.py
+
+# The recommendation rules alone: no database, no server, a few seconds.
+bench-rules:
+	.venv/bin/python scripts/bench_rules.py
 
 lint:
 	.venv/bin/ruff format .

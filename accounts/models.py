@@ -17,7 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from accounts.validators import validate_business_number, validate_hs_code
+from accounts.validators import (
+    KSIC_DIVISION_SECTIONS,
+    validate_business_number,
+    validate_hs_code,
+    validate_ksic_division,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -138,6 +143,19 @@ class Company(TimeStampedModel):
     industry = models.CharField(
         _("industry (KSIC section)"), max_length=1, choices=Industry.choices
     )
+    # Programs that target products name KSIC divisions; the section alone cannot
+    # tell a battery maker from a bakery.
+    industry_division = models.CharField(
+        _("KSIC division"),
+        max_length=2,
+        blank=True,
+        validators=[validate_ksic_division],
+        help_text=_(
+            "Optional: the first 2 digits of your KSIC code, for example 10 (food "
+            "products) or 28 (electrical equipment). Programs for specific products "
+            "use it."
+        ),
+    )
     employees = models.PositiveIntegerField(
         _("employees"), validators=[MaxValueValidator(1_000_000)]
     )
@@ -206,6 +224,16 @@ class Company(TimeStampedModel):
                 "You entered exports last year: count that year as at least 1 year "
                 "of exporting."
             )
+        division_section = KSIC_DIVISION_SECTIONS.get(self.industry_division)
+        if division_section and self.industry and division_section != self.industry:
+            errors["industry_division"] = _(
+                "KSIC division %(division)s belongs to section %(section)s, not to "
+                "the industry chosen above (%(industry)s)."
+            ) % {
+                "division": self.industry_division,
+                "section": division_section,
+                "industry": self.industry,
+            }
         if errors:
             raise ValidationError(errors)
 

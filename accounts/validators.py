@@ -86,3 +86,44 @@ def validate_hs_code(value: str) -> None:
             ),
             code="invalid",
         )
+
+
+# KSIC (10th revision) divisions, the first two digits of a class code, and the
+# section each belongs to. Division numbers skip where the classification skips.
+KSIC_DIVISION_SECTIONS: dict[str, str] = {
+    **dict.fromkeys(["01", "02", "03"], "A"),
+    **dict.fromkeys(["05", "06", "07", "08"], "B"),
+    **dict.fromkeys([f"{n:02d}" for n in range(10, 35)], "C"),
+    "35": "D",
+    **dict.fromkeys(["36", "37", "38", "39"], "E"),
+    **dict.fromkeys(["41", "42"], "F"),
+    **dict.fromkeys(["45", "46", "47"], "G"),
+    **dict.fromkeys(["49", "50", "51", "52"], "H"),
+    **dict.fromkeys(["55", "56"], "I"),
+    **dict.fromkeys(["58", "59", "60", "61", "62", "63"], "J"),
+    **dict.fromkeys(["64", "65", "66"], "K"),
+    "68": "L",
+    **dict.fromkeys(["70", "71", "72", "73"], "M"),
+    **dict.fromkeys(["74", "75", "76"], "N"),
+    "84": "O",
+    "85": "P",
+    **dict.fromkeys(["86", "87"], "Q"),
+    **dict.fromkeys(["90", "91"], "R"),
+    **dict.fromkeys(["94", "95", "96"], "S"),
+    **dict.fromkeys(["97", "98"], "T"),
+    "99": "U",
+}
+
+# HS chapters 01-97; chapter 77 is reserved for future use and names no goods.
+HS_CHAPTERS: tuple[str, ...] = tuple(f"{n:02d}" for n in range(1, 98) if n != 77)
+
+
+def validate_ksic_division(value: str) -> None:
+    if value not in KSIC_DIVISION_SECTIONS:
+        raise ValidationError(
+            _(
+                "Enter the KSIC division as its 2 digits, for example 10 (food "
+                "products) or 62 (computer programming)."
+            ),
+            code="invalid",
+        )

@@ -18,7 +18,9 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -26,7 +28,8 @@ from import_export.results import Result
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Industry, Region
-from diagnostics.models import Bottleneck
+from accounts.validators import HS_CHAPTERS, KSIC_DIVISION_SECTIONS
+from diagnostics.models import Area, Bottleneck
 from programs.models import (
     Institution,
     Program,
@@ -34,9 +37,11 @@ from programs.models import (
     RecommendationRefresh,
 )
 from programs.resources import PROGRAM_COLUMNS, InstitutionResource, ProgramResource
+from programs.selectors import check_due_before
+from programs.services import program_mark_checked
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 # Messages listing the bad rows of an import stop after this many rows.
 MAX_ROW_MESSAGES = 20
@@ -170,6 +175,41 @@ def _formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
     return db_field.formfield(**kwargs)
 
 
+class TwoDigitCodesField(forms.CharField):
+    """A list of 2-digit codes typed as "10, 28"; each must be one of `choices`."""
+
+    def __init__(self, *, choices: Any, what: object, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.choices = set(choices)
+        self.what = what
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        items = [item.strip() for item in str(value or "").split(",")]
+        codes = [item.zfill(2) if item.isdigit() else item for item in items if item]
+        unknown = [code for code in codes if code not in self.choices]
+        if unknown:
+            raise forms.ValidationError(
+                gettext("Unknown %(what)s: %(codes)s.")
+                % {"what": self.what, "codes": ", ".join(unknown)}
+            )
+        return sorted(set(codes))
+
+
+def _area_choices() -> list[tuple[str, str]]:
+    """Area codes of every questionnaire version, named as in the latest one."""
+    names: dict[str, str] = {}
+    for area in Area.objects.order_by("version__number", "order"):
+        names[area.code] = f"{area.code}: {area.localized('name')}"
+    return sorted(names.items())
+
+
 class ProgramForm(forms.ModelForm):
     """The JSON list fields as labelled checkboxes instead of raw JSON."""
 
@@ -193,6 +233,39 @@ class ProgramForm(forms.ModelForm):
         required=False,
         help_text=_("None ticked: every region."),
     )
+    areas = forms.MultipleChoiceField(
+        label=_("areas addressed"),
+        choices=[],  # the question bank's, filled in per form
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The diagnostic's areas the program helps with."),
+    )
+    ksic_divisions = TwoDigitCodesField(
+        label=_("products: KSIC divisions"),
+        choices=KSIC_DIVISION_SECTIONS,
+        what=_("KSIC division"),
+        help_text=_(
+            "2-digit divisions, comma-separated (10, 28). A firm qualifies through "
+            "its KSIC division or its HS chapter; both blank: every product."
+        ),
+    )
+    hs_chapters = TwoDigitCodesField(
+        label=_("products: HS chapters"),
+        choices=HS_CHAPTERS,
+        what=_("HS chapter"),
+        help_text=_("2-digit chapters, comma-separated (85, 87)."),
+    )
+    application_months = forms.TypedMultipleChoiceField(
+        label=_("usual application months"),
+        choices=list(MONTHS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "The months in which the program takes applications every year. None "
+            "ticked and no dates: all year round."
+        ),
+    )
 
     class Meta:
         model = Program
@@ -201,6 +274,18 @@ class ProgramForm(forms.ModelForm):
         widgets = {
             "target_markets": FilteredSelectMultiple(_("target markets"), False),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        areas = self.fields["areas"]
+        assert isinstance(areas, forms.MultipleChoiceField)
+        areas.choices = _area_choices()
+
+    def clean_application_months(self) -> list[int]:
+        return sorted(set(self.cleaned_data.get("application_months") or []))
+
+    def clean_areas(self) -> list[str]:
+        return sorted(set(self.cleaned_data.get("areas") or []))
 
     def _in_choice_order(self, name: str) -> list[str]:
         # Stored in the order of the choices, so that history shows no false changes.
@@ -240,6 +325,36 @@ class StageFilter(admin.SimpleListFilter):
         return queryset.filter(stage_min__lte=stage, stage_max__gte=stage)
 
 
+class CheckedFilter(admin.SimpleListFilter):
+    """Entries whose facts nobody compared with their source for six months."""
+
+    title = _("last checked")
+    parameter_name = "checked"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
+        return [
+            ("due", _("Not in the last 6 months")),
+            ("recent", _("In the last 6 months")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Program]
+    ) -> QuerySet[Program]:
+        value = self.value()
+        if value is None:
+            return queryset
+        cutoff = check_due_before(timezone.localdate())
+        if value == "due":
+            return queryset.filter(
+                models.Q(checked_on__isnull=True) | models.Q(checked_on__lt=cutoff)
+            )
+        if value == "recent":
+            return queryset.filter(checked_on__gte=cutoff)
+        raise IncorrectLookupParameters(value)
+
+
 def _money(amount: int) -> str:
     return f"{amount:,}"
 
@@ -274,10 +389,25 @@ def eligibility_summary(program: Program) -> str:
         parts.append(
             gettext("revenue up to ₩%(n)s") % {"n": _money(program.max_revenue_krw)}
         )
+    if program.exported_last_year is True:
+        parts.append(gettext("exported last year"))
+    elif program.exported_last_year is False:
+        parts.append(gettext("no exports last year"))
+    if program.age_min_years is not None:
+        parts.append(gettext("founded %(n)s+ years ago") % {"n": program.age_min_years})
+    if program.age_max_years is not None:
+        parts.append(
+            gettext("founded within %(n)s years") % {"n": program.age_max_years}
+        )
     if program.industries:
         parts.append(
             gettext("industries %(codes)s") % {"codes": ", ".join(program.industries)}
         )
+    if program.ksic_divisions or program.hs_chapters:
+        products = [f"KSIC {code}" for code in program.ksic_divisions] + [
+            f"HS {code}" for code in program.hs_chapters
+        ]
+        parts.append(gettext("products %(codes)s") % {"codes": ", ".join(products)})
     if program.target_markets:
         codes = ", ".join(country.code for country in program.target_markets)
         parts.append(gettext("markets %(codes)s") % {"codes": codes})
@@ -298,12 +428,21 @@ class ProgramAdmin(CatalogAdmin):
         "institution",
         "support_type",
         "eligibility",
+        "checked_on",
         "is_active",
     ]
-    list_filter = ["institution", "support_type", StageFilter, "is_active"]
-    search_fields = ["code", "name_ko", "name_en"]
+    list_filter = [
+        "institution",
+        "support_type",
+        StageFilter,
+        CheckedFilter,
+        "verified",
+        "is_active",
+    ]
+    search_fields = ["code", "name_ko", "name_en", "family"]
     list_select_related = ["institution"]
     readonly_fields = ["eligibility"]
+    actions = ["mark_checked"]
     fieldsets = [
         (
             _("Identity"),
@@ -313,8 +452,11 @@ class ProgramAdmin(CatalogAdmin):
                     "code",
                     "name_ko",
                     "name_en",
+                    "family",
                     "support_type",
                     "bottlenecks",
+                    "areas",
+                    "includes_diagnosis",
                 ]
             },
         ),
@@ -327,9 +469,13 @@ class ProgramAdmin(CatalogAdmin):
                     "eligibility",
                     ("stage_min", "stage_max"),
                     ("export_min_usd", "export_max_usd"),
+                    "exported_last_year",
                     "max_employees",
                     "max_revenue_krw",
+                    ("age_min_years", "age_max_years"),
                     "industries",
+                    "ksic_divisions",
+                    "hs_chapters",
                     "target_markets",
                     "regions",
                 ],
@@ -343,6 +489,7 @@ class ProgramAdmin(CatalogAdmin):
             _("Application"),
             {
                 "fields": [
+                    "application_months",
                     ("application_opens", "application_closes"),
                     "application_url",
                     "contact",
@@ -351,12 +498,61 @@ class ProgramAdmin(CatalogAdmin):
                 ]
             },
         ),
+        (
+            _("Source"),
+            {
+                "description": _(
+                    "Where the facts above come from, and when a person last "
+                    "compared them with it."
+                ),
+                "fields": [
+                    "source_url",
+                    "checked_on",
+                    "verified",
+                    "verification_note",
+                ],
+            },
+        ),
         (_("Status"), {"fields": ["is_active"]}),
     ]
 
     @admin.display(description=_("eligibility"))
     def eligibility(self, obj: Program) -> str:
         return eligibility_summary(obj)
+
+    @admin.action(
+        description=_("Mark as checked today against their source"),
+        permissions=["change"],
+    )
+    def mark_checked(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        today = timezone.localdate()
+        done, without_source = 0, []
+        for program in queryset.order_by("code"):
+            if program_mark_checked(program=program, today=today):
+                done += 1
+            else:
+                without_source.append(program.code)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s program marked as checked on %(date)s.",
+                    "%(count)s programs marked as checked on %(date)s.",
+                    done,
+                )
+                % {"count": done, "date": today.isoformat()},
+                messages.SUCCESS,
+            )
+        if without_source:
+            self.message_user(
+                request,
+                gettext(
+                    "Not marked, for they name no source to check against: "
+                    "%(codes)s. Enter each one's source first."
+                )
+                % {"codes": ", ".join(without_source)},
+                messages.WARNING,
+            )
 
 
 # --- Recommendations (read-only) --------------------------------------------------------

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -12,7 +15,11 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from accounts.models import TimeStampedModel
-from diagnostics.models import BilingualMixin
+from accounts.validators import HS_CHAPTERS, KSIC_DIVISION_SECTIONS
+from diagnostics.models import Area, BilingualMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SupportType(models.TextChoices):
@@ -65,6 +72,25 @@ class Program(BilingualMixin, TimeStampedModel):
     )
     # Comma-free list of Bottleneck values ("technology", "funds", ...).
     bottlenecks = models.JSONField(_("bottlenecks addressed"), default=list, blank=True)
+    # Codes of the diagnostic's areas the program helps ("finance", "market", ...).
+    areas = models.JSONField(_("areas addressed"), default=list, blank=True)
+    # The tiers of one program (the export voucher's five) are one entry each and
+    # share a family code: a firm is recommended at most one tier.
+    family = models.SlugField(
+        _("family"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Tiers of one program share this code; a firm is recommended one tier."
+        ),
+    )
+    includes_diagnosis = models.BooleanField(
+        _("begins with a diagnosis of the firm"),
+        default=False,
+        help_text=_(
+            "Listed after the others for a firm that has just completed the diagnostic."
+        ),
+    )
 
     # Eligibility rules; an empty rule admits every firm.
     stage_min = models.PositiveSmallIntegerField(
@@ -89,24 +115,71 @@ class Program(BilingualMixin, TimeStampedModel):
     max_revenue_krw = models.PositiveBigIntegerField(
         _("maximum annual revenue (KRW)"), null=True, blank=True
     )
+    exported_last_year = models.BooleanField(
+        _("exports last year"),
+        null=True,
+        blank=True,
+        choices=[
+            (True, _("Only firms that exported last year")),
+            (False, _("Only firms that did not export last year")),
+        ],
+    )
+    age_min_years = models.PositiveSmallIntegerField(
+        _("minimum years since founding"), null=True, blank=True
+    )
+    age_max_years = models.PositiveSmallIntegerField(
+        _("maximum years since founding"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Years counted by calendar year: 7 admits a firm founded 7 years ago."
+        ),
+    )
     industries = models.JSONField(
         _("industries (KSIC sections)"), default=list, blank=True
     )
+    ksic_divisions = models.JSONField(
+        _("products: KSIC divisions"), default=list, blank=True
+    )
+    hs_chapters = models.JSONField(_("products: HS chapters"), default=list, blank=True)
     target_markets = CountryField(_("target markets"), multiple=True, blank=True)
     regions = models.JSONField(_("regions"), default=list, blank=True)
 
     fee_min_krw = models.PositiveBigIntegerField(_("fee from (KRW)"), default=0)
-    fee_max_krw = models.PositiveBigIntegerField(_("fee up to (KRW)"), default=0)
+    # Blank: the program charges a cost that varies (a co-payment, a premium, loan
+    # interest) or is not published; 0: free of charge.
+    fee_max_krw = models.PositiveBigIntegerField(
+        _("fee up to (KRW)"),
+        null=True,
+        blank=True,
+        default=0,
+        help_text=_("0: free. Blank: a cost that varies or is not published."),
+    )
     capacity = models.PositiveIntegerField(_("capacity (firms)"), null=True, blank=True)
     application_opens = models.DateField(_("applications open"), null=True, blank=True)
     application_closes = models.DateField(
         _("applications close"), null=True, blank=True
     )
-    application_url = models.URLField(_("application URL"), blank=True)
+    # Months in which the program usually takes applications, every year.
+    application_months = models.JSONField(
+        _("usual application months"), default=list, blank=True
+    )
+    application_url = models.URLField(_("application URL"), max_length=500, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     how_to_apply_ko = models.TextField(_("how to apply (Korean)"), blank=True)
     how_to_apply_en = models.TextField(_("how to apply (English)"), blank=True)
     is_active = models.BooleanField(pgettext_lazy("program", "active"), default=True)
+    # Where the entry's facts come from and when a person last compared them.
+    source_url = models.URLField(_("source"), max_length=500, blank=True)
+    checked_on = models.DateField(_("checked on"), null=True, blank=True)
+    verified = models.BooleanField(
+        _("verified"),
+        default=True,
+        help_text=_(
+            "Untick when part of the entry could not be confirmed at the source."
+        ),
+    )
+    verification_note = models.TextField(_("what is not verified"), blank=True)
 
     history = HistoricalRecords()
 
@@ -124,7 +197,8 @@ class Program(BilingualMixin, TimeStampedModel):
                 name="program_stage_range_valid",
             ),
             models.CheckConstraint(
-                condition=Q(fee_min_krw__lte=models.F("fee_max_krw")),
+                condition=Q(fee_max_krw__isnull=True)
+                | Q(fee_min_krw__lte=models.F("fee_max_krw")),
                 name="program_fee_range_valid",
             ),
             models.CheckConstraint(
@@ -139,11 +213,65 @@ class Program(BilingualMixin, TimeStampedModel):
                 | Q(application_opens__lte=models.F("application_closes")),
                 name="program_window_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(age_min_years__isnull=True)
+                | Q(age_max_years__isnull=True)
+                | Q(age_min_years__lte=models.F("age_max_years")),
+                name="program_age_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified=True) | ~Q(verification_note=""),
+                name="program_unverified_has_note",
+            ),
         ]
         indexes = [models.Index(fields=["is_active"], name="program_active")]
 
     def __str__(self) -> str:
         return self.name_ko
+
+    def clean(self) -> None:
+        """The list fields hold known codes; an unverified entry says what is unsure."""
+        errors: dict[str, StrOrPromise] = {}
+        divisions = self.ksic_divisions or []
+        unknown = [code for code in divisions if code not in KSIC_DIVISION_SECTIONS]
+        if unknown:
+            errors["ksic_divisions"] = _("Unknown KSIC division(s): %(codes)s.") % {
+                "codes": ", ".join(map(str, unknown))
+            }
+        chapters = self.hs_chapters or []
+        unknown = [code for code in chapters if code not in HS_CHAPTERS]
+        if unknown:
+            errors["hs_chapters"] = _("Unknown HS chapter(s): %(codes)s.") % {
+                "codes": ", ".join(map(str, unknown))
+            }
+        areas = set(self.areas or [])
+        if areas:
+            known = set(
+                Area.objects.filter(code__in=areas).values_list("code", flat=True)
+            )
+            if areas - known:
+                errors["areas"] = _("Unknown area(s) of the diagnostic: %(codes)s.") % {
+                    "codes": ", ".join(sorted(map(str, areas - known)))
+                }
+        months = self.application_months or []
+        if any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
+            errors["application_months"] = _("Months run from 1 to 12.")
+        else:
+            # A set in calendar order, whatever order it was typed or imported in.
+            self.application_months = sorted(set(months))
+        if self.industries and divisions and not self.hs_chapters:
+            sections = {KSIC_DIVISION_SECTIONS.get(code) for code in divisions}
+            if not sections & set(self.industries):
+                errors["ksic_divisions"] = _(
+                    "None of these divisions belongs to the industries chosen: no "
+                    "firm could qualify."
+                )
+        if not self.verified and not self.verification_note.strip():
+            errors["verification_note"] = _(
+                "Say what could not be verified, or tick “verified”."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Recommendation(models.Model):

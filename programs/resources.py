@@ -24,6 +24,7 @@ from import_export.results import Error, Result
 from tablib import Dataset
 
 from accounts.models import Industry, Region
+from accounts.validators import HS_CHAPTERS, KSIC_DIVISION_SECTIONS
 from diagnostics.models import Bottleneck
 from programs.models import Institution, Program, SupportType
 
@@ -209,6 +210,80 @@ class ChoiceListWidget(widgets.Widget):
         return ", ".join(str(getattr(item, "code", item)) for item in value or [])
 
 
+class CodeListWidget(widgets.Widget):
+    """A comma-separated list of lowercase codes, unchecked here; blank is []."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[str]:
+        codes: list[str] = []
+        for item in _text(value).split(","):
+            code = item.strip().lower()
+            if code and code not in codes:
+                codes.append(code)
+        return codes
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return ", ".join(str(item) for item in value or [])
+
+
+class DigitCodeListWidget(ChoiceListWidget):
+    """Two-digit codes (KSIC divisions, HS chapters): "10, 28"; a lone 1 is "01".
+
+    A spreadsheet turns a cell holding 10 into a number, and 01 into 1.
+    """
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[str]:
+        items = [item.strip() for item in _text(value).split(",")]
+        padded = ", ".join(item.zfill(2) if item.isdigit() else item for item in items)
+        return super().clean(padded, row, **kwargs)
+
+
+class MonthListWidget(widgets.Widget):
+    """Months as numbers 1-12, comma-separated ("1, 6"); blank is [] (all year)."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[int]:
+        months: set[int] = set()
+        for item in _text(value).split(","):
+            text = item.strip()
+            if not text:
+                continue
+            if not text.isdigit() or not 1 <= int(text) <= 12:
+                raise ValueError(
+                    _("“%(value)s” is no month; use numbers from 1 to 12.")
+                    % {"value": text}
+                )
+            months.add(int(text))
+        return sorted(months)
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return ", ".join(str(month) for month in value or [])
+
+
+class OptionalBooleanWidget(StrictBooleanWidget):
+    """true/false as StrictBooleanWidget, and a blank cell for "either"."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool | None:  # type: ignore[override]  # blank means "either", which the parent cannot return
+        if not _text(value):
+            return None
+        return super().clean(value, row, **kwargs)
+
+
+class DefaultBooleanWidget(StrictBooleanWidget):
+    """true/false as StrictBooleanWidget; a blank cell is the model's default.
+
+    For columns added after files were first exported: an older file's blank cells
+    mean "as before".
+    """
+
+    def __init__(self, default: bool) -> None:
+        super().__init__()
+        self.default = default
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool:
+        if not _text(value):
+            return self.default
+        return super().clean(value, row, **kwargs)
+
+
 class InstitutionWidget(widgets.ForeignKeyWidget):
     """An institution by its code ("kotra")."""
 
@@ -364,18 +439,27 @@ PROGRAM_COLUMNS = [
     "description_en",
     "support_type",
     "bottlenecks",
+    "areas",
+    "family",
+    "includes_diagnosis",
     "stage_min",
     "stage_max",
     "export_min_usd",
     "export_max_usd",
     "max_employees",
     "max_revenue_krw",
+    "exported_last_year",
+    "age_min_years",
+    "age_max_years",
     "industries",
+    "ksic_divisions",
+    "hs_chapters",
     "target_markets",
     "regions",
     "fee_min_krw",
     "fee_max_krw",
     "capacity",
+    "application_months",
     "application_opens",
     "application_closes",
     "application_url",
@@ -383,6 +467,10 @@ PROGRAM_COLUMNS = [
     "how_to_apply_ko",
     "how_to_apply_en",
     "is_active",
+    "source_url",
+    "checked_on",
+    "verified",
+    "verification_note",
 ]
 
 
@@ -418,15 +506,30 @@ class ProgramResource(CatalogResource):
             what=gettext_lazy("bottleneck"),
         ),
     )
+    # Area codes are the question bank's; Program.clean() checks them against it.
+    areas = _field("areas", CodeListWidget())
+    family = _textual("family")
+    includes_diagnosis = _field("includes_diagnosis", DefaultBooleanWidget(False))
     stage_min = _whole("stage_min")
     stage_max = _whole("stage_max")
     export_min_usd = _whole("export_min_usd")
     export_max_usd = _whole("export_max_usd")
     max_employees = _whole("max_employees")
     max_revenue_krw = _whole("max_revenue_krw")
+    exported_last_year = _field("exported_last_year", OptionalBooleanWidget())
+    age_min_years = _whole("age_min_years")
+    age_max_years = _whole("age_max_years")
     industries = _field(
         "industries",
         ChoiceListWidget(Industry.values, what=gettext_lazy("industry"), upper=True),
+    )
+    ksic_divisions = _field(
+        "ksic_divisions",
+        DigitCodeListWidget(KSIC_DIVISION_SECTIONS, what=gettext_lazy("KSIC division")),
+    )
+    hs_chapters = _field(
+        "hs_chapters",
+        DigitCodeListWidget(HS_CHAPTERS, what=gettext_lazy("HS chapter")),
     )
     target_markets = _field(
         "target_markets",
@@ -440,6 +543,7 @@ class ProgramResource(CatalogResource):
     fee_min_krw = _whole("fee_min_krw")
     fee_max_krw = _whole("fee_max_krw")
     capacity = _whole("capacity")
+    application_months = _field("application_months", MonthListWidget())
     application_opens = _field("application_opens", IsoDateWidget())
     application_closes = _field("application_closes", IsoDateWidget())
     application_url = _textual("application_url")
@@ -447,6 +551,10 @@ class ProgramResource(CatalogResource):
     how_to_apply_ko = _textual("how_to_apply_ko")
     how_to_apply_en = _textual("how_to_apply_en")
     is_active = _field("is_active", StrictBooleanWidget())
+    source_url = _textual("source_url")
+    checked_on = _field("checked_on", IsoDateWidget())
+    verified = _field("verified", DefaultBooleanWidget(True))
+    verification_note = _textual("verification_note")
 
     class Meta:
         model = Program
@@ -538,6 +646,15 @@ def program_range_problems(program: Program, *, skip: set[str]) -> list[RangePro
             "application_opens",
             "application_closes",
             _("Applications close (%(high)s) before they open (%(low)s)."),
+            False,
+        ),
+        (
+            "age_min_years",
+            "age_max_years",
+            _(
+                "Maximum years since founding (%(high)s) is below the minimum "
+                "(%(low)s)."
+            ),
             False,
         ),
     ]

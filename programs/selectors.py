@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 
 from diagnostics.models import Diagnostic
-from programs.models import Recommendation
+from programs.models import Program, Recommendation
 
 
 def recommendations_for(
@@ -35,6 +38,32 @@ def recommendations_for(
             ),
             "failed": row.snapshot("failed", language),
             "reasons": row.reasons(language),
+            # Snapshots stored before entries carried a check date have none.
+            "checked_on": _date_or_none(row.program_snapshot.get("checked_on")),
         }
         for row in rows
     ]
+
+
+def _date_or_none(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+# An entry whose facts nobody compared with its source for six months is due a check:
+# programs are announced once a year, and half a year catches each announcement.
+CHECK_EVERY_MONTHS = 6
+
+
+def check_due_before(today: date) -> date:
+    """The day six months before `today` (the month's last day when it is shorter)."""
+    month_index = today.year * 12 + today.month - 1 - CHECK_EVERY_MONTHS
+    year, month = divmod(month_index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(today.day, last_day))
+
+
+def programs_due_for_check(*, today: date) -> QuerySet[Program]:
+    """Programs never checked, or last checked more than six months before `today`."""
+    return Program.objects.filter(
+        Q(checked_on__isnull=True) | Q(checked_on__lt=check_due_before(today))
+    )

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.models import User
-from diagnostics.models import Bottleneck, Diagnostic
+from diagnostics.models import Area, Bottleneck, Diagnostic
 from diagnostics.reports import reports_refresh
 from programs import rules
 from programs.models import Institution, Program, Recommendation, RecommendationRefresh
@@ -22,9 +22,17 @@ RECOMMENDATION_LIMIT = 10
 NEAR_MISS_LIMIT = 10
 
 
+# Keys of a catalog entry that document it for people and are no model field.
+CATALOG_COMMENT_KEYS = frozenset({"notes"})
+
+
 @transaction.atomic
 def catalog_import(*, data: Mapping[str, Any]) -> int:
-    """Load institutions and programs from the catalog JSON; returns the program count."""
+    """Load institutions and programs from the catalog JSON; returns the program count.
+
+    Each entry is validated (full_clean) before it is saved; a bad entry rolls the
+    whole import back. Keys in CATALOG_COMMENT_KEYS are skipped.
+    """
     institutions = {}
     for item in data["institutions"]:
         institution, _ = Institution.objects.update_or_create(
@@ -33,7 +41,11 @@ def catalog_import(*, data: Mapping[str, Any]) -> int:
         institutions[item["code"]] = institution
     count = 0
     for item in data["programs"]:
-        fields = {k: v for k, v in item.items() if k not in {"code", "institution"}}
+        skip = {"code", "institution", *CATALOG_COMMENT_KEYS}
+        fields = {k: v for k, v in item.items() if k not in skip}
+        for name in ("application_opens", "application_closes", "checked_on"):
+            if isinstance(fields.get(name), str):
+                fields[name] = date.fromisoformat(fields[name])
         program = Program(
             code=item["code"], institution=institutions[item["institution"]], **fields
         )
@@ -41,6 +53,21 @@ def catalog_import(*, data: Mapping[str, Any]) -> int:
         program.save()
         count += 1
     return count
+
+
+@transaction.atomic
+def program_mark_checked(*, program: Program, today: date) -> bool:
+    """Record that a person compared the entry with its source today.
+
+    Returns False, changing nothing, when the entry names no source: a check needs
+    something to check against. Saved through the model, so its history keeps who.
+    """
+    if not program.source_url:
+        return False
+    program.checked_on = today
+    program.full_clean()
+    program.save(update_fields=["checked_on", "updated_at"])
+    return True
 
 
 def program_spec(program: Program) -> rules.ProgramSpec:
@@ -63,6 +90,15 @@ def program_spec(program: Program) -> rules.ProgramSpec:
         is_active=program.is_active,
         fee_min_krw=program.fee_min_krw,
         fee_max_krw=program.fee_max_krw,
+        areas=frozenset(program.areas),
+        family=program.family,
+        age_min_years=program.age_min_years,
+        age_max_years=program.age_max_years,
+        ksic_divisions=frozenset(program.ksic_divisions),
+        hs_chapters=frozenset(program.hs_chapters),
+        exported_last_year=program.exported_last_year,
+        application_months=frozenset(program.application_months),
+        includes_diagnosis=program.includes_diagnosis,
     )
 
 
@@ -82,10 +118,20 @@ def firm_profile(diagnostic: Diagnostic) -> rules.FirmProfile:
             k: Decimal(v) for k, v in result.get("bottleneck_scores", {}).items()
         },
         area_scores={k: Decimal(v) for k, v in result.get("area_scores", {}).items()},
+        year_founded=company.year_founded,
+        industry_division=company.industry_division,
+        hs_code=company.hs_code,
+        # Recommendations are computed when a diagnostic is submitted (or refreshed
+        # for one): the firm has just been diagnosed.
+        just_diagnosed=True,
     )
 
 
-def _snapshot(program: Program, match_window_open: bool) -> dict[str, Any]:
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _snapshot(program: Program, window: rules.Window, today: date) -> dict[str, Any]:
     institution = program.institution
     labels = dict(Bottleneck.choices)
     snapshot: dict[str, Any] = {
@@ -100,13 +146,17 @@ def _snapshot(program: Program, match_window_open: bool) -> dict[str, Any]:
         "fee_max_krw": program.fee_max_krw,
         "application_url": program.application_url,
         "contact": program.contact,
-        "window_open": match_window_open,
-        "application_opens": program.application_opens.isoformat()
-        if program.application_opens
-        else None,
-        "application_closes": program.application_closes.isoformat()
-        if program.application_closes
-        else None,
+        # The window as computed on the day: the next one, never a past one.
+        "window_open": window.is_open(today),
+        "window_opens": _day(window.opens),
+        "window_closes": _day(window.closes),
+        "window_announced": window.announced,
+        "application_opens": _day(program.application_opens),
+        "application_closes": _day(program.application_closes),
+        "application_months": list(program.application_months),
+        "source_url": program.source_url,
+        "checked_on": _day(program.checked_on),
+        "verified": program.verified,
     }
     for field in ("name", "description", "how_to_apply"):
         snapshot[f"{field}_ko"] = getattr(program, f"{field}_ko")
@@ -119,14 +169,38 @@ def _snapshot(program: Program, match_window_open: bool) -> dict[str, Any]:
     return snapshot
 
 
-def _worded(reasons: tuple[rules.Reason, ...], language: str) -> list[str]:
+AreaNames = dict[str, dict[str, str]]  # language -> area code -> name
+
+
+def _area_names(diagnostic: Diagnostic) -> AreaNames:
+    """The names of the diagnostic's areas, for reasons that name a weak area."""
+    areas = Area.objects.filter(version_id=diagnostic.version_id).values_list(
+        "code", "name_ko", "name_en"
+    )
+    names: AreaNames = {"ko": {}, "en": {}}
+    for code, name_ko, name_en in areas:
+        names["ko"][code] = name_ko
+        names["en"][code] = name_en or name_ko
+    return names
+
+
+def _worded(
+    reasons: tuple[rules.Reason, ...], language: str, area_names: AreaNames
+) -> list[str]:
     with translation.override(language):
-        return [reason_sentence(reason) for reason in reasons]
+        return [
+            reason_sentence(reason, area_names=area_names[language])
+            for reason in reasons
+        ]
 
 
 def _rows_for(
-    diagnostic: Diagnostic, outcome: rules.Recommendations, programs: dict[int, Program]
+    diagnostic: Diagnostic,
+    outcome: rules.Recommendations,
+    programs: dict[int, Program],
+    today: date,
 ) -> list[Recommendation]:
+    names = _area_names(diagnostic)
     rows = []
     for rank, match in enumerate(outcome.matches, start=1):
         rows.append(
@@ -137,16 +211,18 @@ def _rows_for(
                 rank=rank,
                 fit_score=match.fit_score,
                 program_snapshot=_snapshot(
-                    programs[match.program_id], match.window_open
+                    programs[match.program_id], match.window, today
                 ),
-                reasons_ko=_worded(match.reasons, "ko"),
-                reasons_en=_worded(match.reasons, "en"),
+                reasons_ko=_worded(match.reasons, "ko", names),
+                reasons_en=_worded(match.reasons, "en", names),
             )
         )
     for rank, miss in enumerate(outcome.near_misses, start=1):
-        snapshot = _snapshot(programs[miss.program_id], False)
-        snapshot["failed_ko"] = _worded((miss.failed,), "ko")[0]
-        snapshot["failed_en"] = _worded((miss.failed,), "en")[0]
+        snapshot = _snapshot(programs[miss.program_id], miss.window, today)
+        # A near miss is not open to the firm, whatever the calendar says.
+        snapshot["window_open"] = False
+        snapshot["failed_ko"] = _worded((miss.failed,), "ko", names)[0]
+        snapshot["failed_en"] = _worded((miss.failed,), "en", names)[0]
         rows.append(
             Recommendation(
                 diagnostic=diagnostic,
@@ -155,8 +231,8 @@ def _rows_for(
                 rank=rank,
                 fit_score=miss.fit_score,
                 program_snapshot=snapshot,
-                reasons_ko=_worded(miss.reasons, "ko"),
-                reasons_en=_worded(miss.reasons, "en"),
+                reasons_ko=_worded(miss.reasons, "ko", names),
+                reasons_en=_worded(miss.reasons, "en", names),
             )
         )
     return rows
@@ -173,7 +249,7 @@ def _compute(diagnostic: Diagnostic, today: date) -> list[Recommendation]:
         today=today,
         limit=RECOMMENDATION_LIMIT,
     )
-    return _rows_for(diagnostic, outcome, programs)
+    return _rows_for(diagnostic, outcome, programs, today)
 
 
 @transaction.atomic

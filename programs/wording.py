@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from django.db import models
@@ -87,6 +87,64 @@ SENTENCES: dict[str, Callable[[Reason], str]] = {
         )
         % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))}
     ),
+    "exported_last_year": lambda r: (
+        _("You exported last year (US$%(exports)s), as this program asks.")
+        % {"exports": _money(r.param("exports"))}
+    ),
+    "not_exported_last_year": lambda r: _(
+        "This program is for firms that exported last year; you did not."
+    ),
+    "domestic_as_required": lambda r: _(
+        "It is for firms that did not export last year, like yours."
+    ),
+    "exported_but_domestic_only": lambda r: (
+        _("It is for firms that did not export last year; you exported US$%(exports)s.")
+        % {"exports": _money(r.param("exports"))}
+    ),
+    "age_at_least_min": lambda r: (
+        _(
+            "Your company was founded %(age)s years ago, at least the %(min)s years "
+            "this program asks for."
+        )
+        % dict(r.params)
+    ),
+    "age_too_young": lambda r: (
+        _(
+            "This program is for companies founded at least %(min)s years ago; yours "
+            "was founded %(age)s years ago."
+        )
+        % dict(r.params)
+    ),
+    "age_within_max": lambda r: (
+        _(
+            "Your company was founded %(age)s years ago, within this program's limit "
+            "of %(max)s years."
+        )
+        % dict(r.params)
+    ),
+    "age_too_old": lambda r: (
+        _(
+            "This program is for companies founded within the last %(max)s years; "
+            "yours was founded %(age)s years ago."
+        )
+        % dict(r.params)
+    ),
+    "age_unknown": lambda r: _(
+        "This program depends on your company's age: enter the year founded."
+    ),
+    "product_match_ksic": lambda r: (
+        _("It targets your industry division (KSIC %(division)s).")
+        % {"division": r.param("division")}
+    ),
+    "product_match_hs": lambda r: (
+        _("It targets your product (HS chapter %(chapter)s).")
+        % {"chapter": r.param("chapter")}
+    ),
+    "product_mismatch": lambda r: _("It targets other products than yours."),
+    "product_unknown": lambda r: _(
+        "It targets specific products: enter your KSIC division or HS code in "
+        "the company profile to see whether yours is one."
+    ),
     "industry_match": lambda r: (
         _("It targets your industry: %(industry)s.")
         % {"industry": _label(Industry, r.param("industry"))}
@@ -120,8 +178,19 @@ SENTENCES: dict[str, Callable[[Reason], str]] = {
     "window_opens_on": lambda r: (
         _("Applications open on %(date)s.") % {"date": _day(r.param("opens"))}
     ),
-    "window_closed": lambda r: (
-        _("Applications closed on %(date)s.") % {"date": _day(r.param("closed"))}
+    "window_usually_open_until": lambda r: (
+        _(
+            "Applications are usually taken at this time of year, until about "
+            "%(date)s: check the current announcement."
+        )
+        % {"date": _day(r.param("closes"))}
+    ),
+    "window_usually_opens_on": lambda r: (
+        _(
+            "Applications are taken every year; the next round is expected around "
+            "%(date)s."
+        )
+        % {"date": _day(r.param("opens"))}
     ),
     "inactive": lambda r: _("This program is not running at the moment."),
     "addresses_bottleneck": lambda r: (
@@ -133,11 +202,31 @@ SENTENCES: dict[str, Callable[[Reason], str]] = {
             "score": r.param("score"),
         }
     ),
+    "addresses_area": lambda r: (
+        _("It helps with %(area)s, one of your weaker areas (score %(score)s of 100).")
+        % {"area": r.param("area"), "score": r.param("score")}
+    ),
+    "repeats_diagnosis": lambda r: _(
+        "Listed after the others: it begins with a diagnosis like the one you "
+        "have just completed."
+    ),
     "free_of_charge": lambda r: _("It is free of charge."),
 }
 
 
-def reason_sentence(reason: Reason) -> str:
-    """One reason as a sentence a person can read; unknown codes show the code."""
+def reason_sentence(
+    reason: Reason, *, area_names: Mapping[str, str] | None = None
+) -> str:
+    """One reason as a sentence a person can read; unknown codes show the code.
+
+    `area_names` maps the diagnostic's area codes to their names in the active
+    language; an area without a name is shown by its code.
+    """
     sentence = SENTENCES.get(reason.code)
-    return sentence(reason) if sentence else reason.code
+    if sentence is None:
+        return reason.code
+    if reason.code == "addresses_area" and area_names:
+        code = str(reason.param("area"))
+        params = dict(reason.params) | {"area": area_names.get(code, code)}
+        reason = Reason(reason.code, tuple(params.items()))
+    return sentence(reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -37,7 +37,23 @@ def client(client):
 
 @pytest.fixture
 def gateway(version) -> Program:
-    return Program.objects.get(code="kotra-export-gateway")
+    """A program of the tests' own, so that they do not follow the demo catalog."""
+    return Program.objects.create(
+        institution=Institution.objects.get(code="kotra"),
+        code="test-export-gateway",
+        name_ko="수출 첫걸음 게이트웨이",
+        name_en="Export Gateway",
+        description_ko="전담 멘토가 첫 수출을 돕습니다.",
+        description_en="A dedicated mentor guides a first export.",
+        support_type="mentoring",
+        bottlenecks=["sales_routes", "manpower"],
+        stage_min=2,
+        stage_max=5,
+        export_max_usd=500_000,
+        application_url="https://www.kotra.or.kr",
+        source_url="https://www.kotra.or.kr",
+        checked_on=date(2026, 1, 5),
+    )
 
 
 def change_url(program: Program) -> str:
@@ -73,6 +89,19 @@ def new_row(**changes: str) -> dict[str, str]:
         "how_to_apply_ko": "",
         "how_to_apply_en": "",
         "is_active": "true",
+        "areas": "market, marketing",
+        "family": "",
+        "includes_diagnosis": "false",
+        "exported_last_year": "",
+        "age_min_years": "",
+        "age_max_years": "7",
+        "ksic_divisions": "10, 28",
+        "hs_chapters": "",
+        "application_months": "3, 4",
+        "source_url": "https://www.kotra.or.kr/subList/20000005900",
+        "checked_on": "2026-11-30",
+        "verified": "true",
+        "verification_note": "",
     }
     row.update(changes)
     return row
@@ -173,7 +202,7 @@ def test_it_filters_by_institution_support_type_stage_and_active(
         "stage=1": Program.objects.filter(stage_min__lte=1, stage_max__gte=1),
         "stage=9": Program.objects.filter(stage_min__lte=9, stage_max__gte=9),
         "is_active__exact=0": Program.objects.filter(is_active=False),
-        "q=kotra-export": Program.objects.filter(code__icontains="kotra-export"),
+        "q=test-export": Program.objects.filter(code__icontains="test-export"),
     }
     for query, expected in cases.items():
         response = client.get(f"{CHANGELIST}?{query}&all=")
@@ -288,6 +317,12 @@ def test_it_previews_new_and_updated_rows_and_imports_them_on_confirm(
     assert [c.code for c in program.target_markets] == ["US", "VN"]
     assert program.export_max_usd == 1_000_000
     assert program.application_opens == date(2025, 3, 1)
+    assert program.application_months == [3, 4]
+    assert program.ksic_divisions == ["10", "28"]
+    assert program.areas == ["market", "marketing"]
+    assert (program.age_min_years, program.age_max_years) == (None, 7)
+    assert program.exported_last_year is None
+    assert program.checked_on == date(2026, 11, 30)
     assert program.history.latest().history_user == steve
     gateway.refresh_from_db()
     assert gateway.stage_max == 4
@@ -334,6 +369,24 @@ BAD_ROWS = [
     ({"name_en": ""}, "name_en: This field cannot be blank."),
     ({"code": "not a slug!"}, "code: Enter a valid “slug”"),
     ({"application_url": "kotra"}, "application_url: Enter a valid URL."),
+    ({"ksic_divisions": "10, 40"}, "ksic_divisions: Unknown KSIC division: “40”"),
+    ({"hs_chapters": "85, 77"}, "hs_chapters: Unknown HS chapter: “77”"),
+    ({"application_months": "3, 13"}, "application_months: “13” is no month"),
+    (
+        {"age_min_years": "8", "age_max_years": "7"},
+        "age_max_years: Maximum years since founding (7) is below the minimum (8).",
+    ),
+    ({"areas": "market, luck"}, "areas: Unknown area(s) of the diagnostic: luck."),
+    ({"exported_last_year": "often"}, "exported_last_year: “often” is not true"),
+    (
+        {"verified": "false"},
+        "verification_note: Say what could not be verified, or tick “verified”.",
+    ),
+    (
+        {"industries": "G", "ksic_divisions": "10"},
+        "ksic_divisions: None of these divisions belongs to the industries chosen",
+    ),
+    ({"checked_on": "yesterday"}, "checked_on: “yesterday” is not a date"),
 ]
 
 
@@ -502,7 +555,7 @@ def test_it_exports_every_program_as_csv(client, steve, gateway):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(rows) == Program.objects.count() == 79
+    assert len(rows) == Program.objects.count()
     assert {row["code"] for row in rows} == set(
         Program.objects.values_list("code", flat=True)
     )
@@ -538,3 +591,91 @@ def test_it_shows_recommendations_read_only(client, steve, version):
     assert client.get(reverse("admin:programs_recommendation_add")).status_code == 403
     url = reverse("admin:programs_recommendationrefresh_add")
     assert client.get(url).status_code == 403
+
+
+# --- Keeping entries current -----------------------------------------------------------
+
+
+def test_it_lists_the_programs_not_checked_in_six_months(client, steve, gateway):
+    from programs.selectors import check_due_before
+
+    client.force_login(steve)
+    today = date.today()
+    Program.objects.update(checked_on=today)
+    Program.objects.filter(pk=gateway.pk).update(
+        checked_on=check_due_before(today) - timedelta(days=1)
+    )
+    never = Program.objects.exclude(pk=gateway.pk).first()
+    Program.objects.filter(pk=never.pk).update(checked_on=None)
+
+    due = _result_codes(client.get(f"{CHANGELIST}?checked=due"))
+    assert sorted(due) == sorted([gateway.code, never.code])
+    recent = _result_codes(client.get(f"{CHANGELIST}?checked=recent"))
+    assert gateway.code not in recent and never.code not in recent
+    assert len(recent) == Program.objects.count() - 2
+
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "2 programs were not checked against their source in the last 6 months." in (
+        index
+    )
+    assert f"{CHANGELIST}?checked=due" in index
+
+
+def test_the_admin_index_says_when_every_program_is_current(client, steve, version):
+    client.force_login(steve)
+    Program.objects.update(checked_on=date.today())
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Every program was checked against its source in the last 6 months." in index
+
+
+def test_it_marks_programs_checked_today_but_not_one_without_a_source(
+    client, steve, gateway
+):
+    client.force_login(steve)
+    sourceless = Program.objects.exclude(pk=gateway.pk).first()
+    Program.objects.filter(pk__in=[gateway.pk, sourceless.pk]).update(
+        checked_on=date(2020, 1, 1)
+    )
+    Program.objects.filter(pk=sourceless.pk).update(source_url="")
+    response = client.post(
+        CHANGELIST,
+        {
+            "action": "mark_checked",
+            "_selected_action": [gateway.pk, sourceless.pk],
+        },
+        follow=True,
+    )
+    gateway.refresh_from_db()
+    sourceless.refresh_from_db()
+    assert gateway.checked_on == date.today()
+    assert sourceless.checked_on == date(2020, 1, 1)
+    assert gateway.history.latest().history_user == steve
+    shown = [str(m) for m in response.context["messages"]]
+    assert f"1 program marked as checked on {date.today().isoformat()}." in shown
+    assert (
+        "Not marked, for they name no source to check against: "
+        f"{sourceless.code}. Enter each one's source first." in shown
+    )
+
+
+def test_a_consultant_cannot_mark_programs_checked(client, carol, gateway):
+    carol.is_staff = True  # reaches the admin, with view permissions only
+    carol.save()
+    client.force_login(carol)
+    Program.objects.filter(pk=gateway.pk).update(checked_on=date(2020, 1, 1))
+    client.post(
+        CHANGELIST, {"action": "mark_checked", "_selected_action": [gateway.pk]}
+    )
+    gateway.refresh_from_db()
+    assert gateway.checked_on == date(2020, 1, 1)
+
+
+def test_a_blank_fee_imports_as_a_cost_that_varies_not_as_free(client, steve, version):
+    client.force_login(steve)
+    response = preview(client, csv_file([new_row(code="co-paid", fee_max_krw="")]))
+    assert confirm(client, response).status_code == 302
+    program = Program.objects.get(code="co-paid")
+    assert program.fee_max_krw is None
+    from programs.services import program_spec
+
+    assert program_spec(program).fee_max_krw is None

@@ -214,6 +214,57 @@ def test_an_upcoming_window_is_shown_as_not_open(
     assert any("Applications open on" in sentence for sentence in row.reasons_en)
 
 
+def test_a_round_that_closed_last_year_still_recommends_the_program(
+    alice, content, only_test_programs
+):
+    today = timezone.localdate()
+    last_year = today.replace(year=today.year - 1, day=1)
+    _program(
+        "yearly",
+        application_opens=last_year,
+        application_closes=last_year + timedelta(days=20),
+        source_url="https://www.example.com/notice/1",
+        checked_on=today,
+    )
+    diagnostic = _submit(alice, content)
+    row = diagnostic.recommendations.get(kind="recommended")
+    snapshot = row.program_snapshot
+    assert snapshot["window_announced"] is False
+    assert snapshot["window_closes"] >= today.isoformat()
+    assert snapshot["source_url"] == "https://www.example.com/notice/1"
+    assert snapshot["checked_on"] == today.isoformat()
+    assert any("Applications are" in sentence for sentence in row.reasons_en)
+
+
+def test_it_stores_the_usual_months_as_the_next_window(
+    alice, content, only_test_programs
+):
+    today = timezone.localdate()
+    next_month = today.month % 12 + 1
+    _program("next-month", application_months=[next_month])
+    diagnostic = _submit(alice, content)
+    snapshot = diagnostic.recommendations.get(kind="recommended").program_snapshot
+    year = today.year + (next_month == 1)
+    assert snapshot["window_open"] is False
+    assert snapshot["window_opens"] == f"{year}-{next_month:02d}-01"
+    assert snapshot["application_months"] == [next_month]
+
+
+def test_it_names_the_weak_area_a_program_helps_with(
+    alice, content, only_test_programs
+):
+    _program("finance-help", areas=["finance"], bottlenecks=[])
+    diagnostic = _submit(alice, content)  # the worst answers: every area is weak
+    row = diagnostic.recommendations.get(kind="recommended")
+    assert any(
+        sentence.startswith(
+            "It helps with Finance and payment risk, one of your weaker areas (score"
+        )
+        for sentence in row.reasons_en
+    ), row.reasons_en
+    assert any("자금·대금 회수" in sentence for sentence in row.reasons_ko)
+
+
 @pytest.mark.parametrize("code", sorted(SENTENCES))
 def test_every_reason_code_has_a_sentence_in_both_languages(code):
     params = {
@@ -233,6 +284,10 @@ def test_every_reason_code_has_a_sentence_in_both_languages(code):
         "closed": date(2026, 1, 1).isoformat(),
         "bottleneck": "funds",
         "score": "40",
+        "area": "finance",
+        "age": 5,
+        "division": "28",
+        "chapter": "85",
     }
     reason = Reason(code, tuple(params.items()))
     from django.utils import translation

@@ -118,6 +118,7 @@ class Command(BaseCommand):
                 "exports_last_year_usd": 120_000,
                 "export_markets": 2,
                 "export_years": 2,
+                "industry_division": "10",
                 "hs_code": "2106",
                 "year_founded": 2009,
                 "target_markets": ["US", "VN"],
