@@ -26,7 +26,9 @@ def owner(client):
 
 
 def test_it_saves_the_division_and_leaves_it_optional(client, owner):
-    client.post(reverse("accounts:company"), {**COMPANY_POST, "industry_division": "10"})
+    client.post(
+        reverse("accounts:company"), {**COMPANY_POST, "industry_division": "10"}
+    )
     assert Company.objects.get().industry_division == "10"
     client.post(reverse("accounts:company"), {**COMPANY_POST, "industry_division": ""})
     assert Company.objects.get().industry_division == ""
