@@ -202,13 +202,11 @@ ALL_MONTHS = frozenset(range(1, 13))
 # A bottleneck or area scored under 60 of 100 is one the firm is weak in: a program
 # addressing it is worth a mention; above that, naming it would pad the reasons.
 WEAK_BELOW = Decimal(60)
-WEAK_BOTTLENECK_BELOW = WEAK_BELOW  # the name earlier callers know
 
 # Fit weights. Need dominates: the product exists to send a firm where it is weakest.
 # Up to 40 for the weakest addressed bottleneck or area, scaled by its weakness
 # (100 - score), once: ten tags on a program earn what its best tag earns.
 WEIGHT_NEED = Decimal(40)
-WEIGHT_BOTTLENECK_NEED = WEIGHT_NEED  # the name earlier callers know
 # A program built for the firm's own products or markets beats a generic one of equal
 # need; together they stay under need, so a targeted program the firm does not need
 # does not outrank one it does.

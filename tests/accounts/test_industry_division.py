@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Company, User
 from accounts.validators import KSIC_DIVISION_SECTIONS
@@ -19,7 +20,9 @@ def owner(client):
     user = User.objects.create_user(email="owner@example.com", password="x")
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return user
+    yield user
+    # The middleware leaves English active in this thread: later tests expect Korean.
+    translation.deactivate()
 
 
 def test_it_saves_the_division_and_leaves_it_optional(client, owner):
