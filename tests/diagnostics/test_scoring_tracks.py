@@ -523,14 +523,16 @@ def test_any_tracked_questionnaire_never_lowers_the_stage_for_a_better_answer(
 ) -> None:
     questionnaire, chosen, firm = case
     question = data.draw(st.sampled_from(questionnaire.questions))
-    ranked = sorted(
-        range(len(question.options)), key=lambda i: question.options[i].points
-    )
-    current = ranked.index(chosen[question.id])
-    better = ranked[data.draw(st.integers(current, len(ranked) - 1))]
-    # Equal points may differ in facts; a better option keeps the facts (validated).
-    if question.options[better].points == question.options[chosen[question.id]].points:
-        better = chosen[question.id]
+    current = question.options[chosen[question.id]]
+    # Better: more points, and the same fact or one where there was none (an option
+    # that sets another fact instead is a different answer, not a better one).
+    better_options = [
+        index
+        for index, option in enumerate(question.options)
+        if option.points >= current.points
+        and (current.fact is None or option.fact == current.fact)
+    ]
+    better = data.draw(st.sampled_from(better_options))
     answers = _inputs(data.draw, questionnaire, chosen)
     improved = {
         **answers,
