@@ -65,13 +65,23 @@ class QuestionnaireContent:
         """The track a firm with these export figures is on (None: no tracks)."""
         return scoring.track_for(self.spec, figures)
 
+    @cached_property
+    def _asked_ids(self) -> dict[str | None, frozenset[int]]:
+        # Worked out once per content: the wizard and review ask it for every area.
+        return {
+            track: frozenset(
+                q.id for q in scoring.questions_for_track(self.spec, track)
+            )
+            for track in (None, scoring.DOMESTIC, scoring.EXPORTER)
+        }
+
     def asked(self, track: str | None) -> tuple[Question, ...]:
         """The questions a firm on `track` answers, in order."""
-        ids = {q.id for q in scoring.questions_for_track(self.spec, track)}
+        ids = self._asked_ids[track]
         return tuple(q for q in self.questions if q.pk in ids)
 
     def asked_in(self, area: AreaContent, track: str | None) -> tuple[Question, ...]:
-        ids = {q.pk for q in self.asked(track)}
+        ids = self._asked_ids[track]
         return tuple(q for q in area.questions if q.pk in ids)
 
     def step_of(self, question: Question) -> int:
