@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -8,7 +9,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import AuthenticatedHttpRequest
-from accounts.models import Company, Invitation, InvitationStatus, User
+from accounts.models import Company, Invitation, InvitationStatus, Region, User
 from accounts.services import invitation_revoke
 from accounts.validators import format_business_number
 from diagnostics.templatetags.format_tags import won
@@ -21,6 +22,18 @@ class UserAddForm(AdminUserCreationForm):
 
 
 class UserEditForm(UserChangeForm):
+    # A consultant's regions, as boxes to tick rather than a JSON list to type.
+    regions = forms.MultipleChoiceField(
+        label=_("Regions"),
+        choices=Region.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The regions whose firms this consultant reviews. A consultant without "
+            "a region sees no firm; lead consultants see every region."
+        ),
+    )
+
     class Meta:
         model = User
         fields = "__all__"
@@ -31,16 +44,16 @@ class UserAdmin(BaseUserAdmin):
     add_form = UserAddForm
     form = UserEditForm
     ordering = ["email"]
-    list_display = ["email", "company", "region", "is_staff", "is_active", "last_login"]
-    list_filter = ["is_staff", "is_active", "groups", "region"]
+    list_display = ["email", "company", "regions_display", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "company__name_ko"]
     list_select_related = ["company"]
     autocomplete_fields = ["company"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
-            _("Company and region"),
-            {"fields": ["company", "region", "preferred_language"]},
+            _("Company and regions"),
+            {"fields": ["company", "regions", "preferred_language"]},
         ),
         (
             _("Permissions"),
@@ -48,6 +61,11 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+
+    @admin.display(description=_("regions"))
+    def regions_display(self, user: User) -> str:
+        return ", ".join(user.region_labels())
+
     add_fieldsets = [
         (
             None,

@@ -58,6 +58,19 @@ class Region(models.TextChoices):
     JEJU = "jeju", _("Jeju")
 
 
+def validate_region_list(value: object) -> None:
+    """A consultant's regions: a list of distinct Region codes."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_("Regions must be a list of region codes."))
+    unknown = sorted(set(value) - set(Region.values))
+    if unknown:
+        raise ValidationError(
+            _("Unknown regions: %(codes)s."), params={"codes": ", ".join(unknown)}
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("A region is listed twice."))
+
+
 class Industry(models.TextChoices):
     """Sections of the Korean Standard Industrial Classification (KSIC, 10th revision)."""
 
@@ -257,10 +270,10 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
-    # A consultant works on the firms of this region; without one they see no firm
-    # (a lead consultant's role grants every region instead).
-    region = models.CharField(
-        _("region"), max_length=20, choices=Region.choices, blank=True
+    # A consultant works on the firms of these regions (a list of Region codes);
+    # without one they see no firm. A lead consultant's role grants every region.
+    regions = models.JSONField(
+        _("regions"), default=list, blank=True, validators=[validate_region_list]
     )
     preferred_language = models.CharField(
         _("preferred language"),
@@ -282,6 +295,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def region_labels(self) -> list[str]:
+        return [
+            str(Region(code).label) for code in self.regions if code in Region.values
+        ]
 
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.value).exists()

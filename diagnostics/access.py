@@ -6,7 +6,7 @@ another firm's diagnostic exists.
 
 - A firm's member reaches the diagnostics of their own company, drafts included.
 - An agency user reaches submitted diagnostics only (never a firm's draft), and only
-  within their scope: a consultant the firms of their region; a lead consultant or
+  within their scope: a consultant the firms of their regions; a lead consultant or
   staff (the `view_all_regions` permission) every region. A consultant without a
   region reaches no firm: scope fails closed.
 """
@@ -50,9 +50,9 @@ def diagnostics_in_scope(user: User) -> QuerySet[Diagnostic]:
     submitted = Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED)
     if sees_all_regions(user):
         return submitted
-    if not user.region:
+    if not user.regions:
         return Diagnostic.objects.none()
-    return submitted.filter(company__region=user.region)
+    return submitted.filter(company__region__in=user.regions)
 
 
 def get_diagnostic_for_agency_user(user: User, pk: int) -> Diagnostic:

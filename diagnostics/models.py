@@ -483,6 +483,14 @@ class DiagnosticStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
 
 
+class ReviewStatus(models.TextChoices):
+    """Where a submitted diagnostic stands in the consultants' queue."""
+
+    NEW = "new", _("New")
+    IN_REVIEW = "in_review", _("In review")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
 class Diagnostic(TimeStampedModel):
     company = models.ForeignKey(
         Company,
@@ -530,6 +538,30 @@ class Diagnostic(TimeStampedModel):
     export_facts = models.JSONField(
         _("export figures at submission"), null=True, blank=True, editable=False
     )
+    # The consultants' review. `stage` and `result` stay what the method computed; a
+    # consultant's override sits beside them, and its history is in ReviewEvent.
+    review_status = models.CharField(
+        _("review status"),
+        max_length=10,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.NEW,
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        related_name="assigned_diagnostics",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    stage_override = models.PositiveSmallIntegerField(
+        _("stage set by a consultant"), null=True, blank=True
+    )
+    # How many of the answers a consultant verified (assisted mode), kept on the row so
+    # that the queue can show it without counting answers.
+    verified_answers = models.PositiveSmallIntegerField(
+        _("answers verified by a consultant"), default=0
+    )
 
     class Meta:
         verbose_name = _("diagnostic")
@@ -561,6 +593,8 @@ class Diagnostic(TimeStampedModel):
             models.Index(
                 fields=["status", "-submitted_at"], name="diag_status_submitted"
             ),
+            # The queue's counts per review status.
+            models.Index(fields=["status", "review_status"], name="diag_status_review"),
         ]
 
     def __str__(self) -> str:
@@ -574,6 +608,13 @@ class Diagnostic(TimeStampedModel):
     @property
     def is_submitted(self) -> bool:
         return self.status == DiagnosticStatus.SUBMITTED
+
+    @property
+    def effective_stage(self) -> int | None:
+        """The stage everyone is shown: a consultant's override, else the computed one."""
+        if self.stage_override is not None:
+            return self.stage_override
+        return self.stage
 
 
 # An answer with a value. A cleared answer keeps its row, with both values null, so
@@ -605,6 +646,16 @@ class Answer(TimeStampedModel):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True
     )
+    # Assisted mode: a consultant entered or confirmed this answer with the firm.
+    # Null means self-reported.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = AnswerQuerySet.as_manager()
 
@@ -648,6 +699,142 @@ class AreaScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.diagnostic_id}/{self.area_id}: {self.score}"
+
+
+# --- The consultants' workspace -------------------------------------------------------------
+
+
+class ConsultantNote(models.Model):
+    """A consultant's note on a diagnostic: a thread, oldest first, never edited."""
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, related_name="notes", on_delete=models.CASCADE
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    body = models.TextField(_("note"), max_length=4000)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consultant note")
+        verbose_name_plural = _("consultant notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id}: {self.body[:40]}"
+
+
+class ReviewEventKind(models.TextChoices):
+    ASSIGNED = "assigned", _("Assignment changed")
+    STATUS = "status", _("Review status changed")
+    OVERRIDE = "override", _("Stage overridden")
+    OVERRIDE_CLEARED = "override_cleared", _("Stage override withdrawn")
+    REQUEST = "request", _("Consultant request updated")
+
+
+class ReviewEvent(models.Model):
+    """The audit trail of the review: who changed what on a diagnostic, and when.
+
+    Rows are only ever added. `old_value` and `new_value` hold the changed value as
+    text (a status code, a stage number, a user's e-mail).
+    """
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, related_name="review_events", on_delete=models.CASCADE
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    kind = models.CharField(_("change"), max_length=20, choices=ReviewEventKind.choices)
+    old_value = models.CharField(_("from"), max_length=254, blank=True)
+    new_value = models.CharField(_("to"), max_length=254, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["diagnostic", "kind", "-created_at"], name="review_event_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id}: {self.kind} {self.old_value} -> {self.new_value}"
+
+
+class ConsultantRequestKind(models.TextChoices):
+    CALL = "call", _("A phone call")
+    VISIT = "visit", _("A visit")
+
+
+class ConsultantRequestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for a consultant")
+    SCHEDULED = "scheduled", _("Scheduled")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ConsultantRequest(TimeStampedModel):
+    """A firm asks, from its result page, for a consultant's call or visit."""
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, related_name="consultant_requests", on_delete=models.CASCADE
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+    kind = models.CharField(
+        _("what the firm asks for"),
+        max_length=10,
+        choices=ConsultantRequestKind.choices,
+        default=ConsultantRequestKind.CALL,
+    )
+    preferred_time = models.CharField(_("preferred time"), max_length=200)
+    message = models.TextField(_("message"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ConsultantRequestStatus.choices,
+        default=ConsultantRequestStatus.OPEN,
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("consultant request")
+        verbose_name_plural = _("consultant requests")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request per diagnostic: asking twice does not queue twice.
+            models.UniqueConstraint(
+                fields=["diagnostic"],
+                condition=Q(status__in=["open", "scheduled"]),
+                name="consultant_request_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnostic_id}: {self.kind} ({self.status})"
 
 
 # --- PDF reports ----------------------------------------------------------------------------

@@ -128,22 +128,26 @@ def bob(company_b):
 
 @pytest.fixture
 def carol(db):
-    return UserFactory(email="carol@example.com", region="seoul", role=Role.CONSULTANT)
+    return UserFactory(
+        email="carol@example.com", regions=["seoul"], role=Role.CONSULTANT
+    )
 
 
 @pytest.fixture
 def dave(db):
-    return UserFactory(email="dave@example.com", region="busan", role=Role.CONSULTANT)
+    return UserFactory(
+        email="dave@example.com", regions=["busan"], role=Role.CONSULTANT
+    )
 
 
 @pytest.fixture
 def nora(db):
-    return UserFactory(email="nora@example.com", region="", role=Role.CONSULTANT)
+    return UserFactory(email="nora@example.com", regions=[], role=Role.CONSULTANT)
 
 
 @pytest.fixture
 def lena(db):
-    return UserFactory(email="lena@example.com", region="", role=Role.LEAD_CONSULTANT)
+    return UserFactory(email="lena@example.com", regions=[], role=Role.LEAD_CONSULTANT)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
     member = UserFactory.create(
         email="hana@example.com", company=company, role=Role.SME_MEMBER
     )
-    UserFactory(email="jisu@example.com", region="seoul", role=Role.CONSULTANT)
+    UserFactory(email="jisu@example.com", regions=["seoul"], role=Role.CONSULTANT)
     results = []
     for choose in (worst, None):
         draft = diagnostic_start(company=company, user=member)

@@ -33,7 +33,7 @@ def _firm_with_results_and_a_draft():
     member = UserFactory(
         email="hana@example.com", company=company, role=Role.SME_MEMBER
     )
-    UserFactory(email="jisu@example.com", region="seoul", role=Role.CONSULTANT)
+    UserFactory(email="jisu@example.com", regions=["seoul"], role=Role.CONSULTANT)
     results = []
     for choose in (worst, None):
         draft = diagnostic_start(company=company, user=member)

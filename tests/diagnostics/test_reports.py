@@ -63,7 +63,9 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def dave(db):
-    return UserFactory(email="dave@example.com", region="busan", role=Role.CONSULTANT)
+    return UserFactory(
+        email="dave@example.com", regions=["busan"], role=Role.CONSULTANT
+    )
 
 
 # --- Requesting -----------------------------------------------------------------------

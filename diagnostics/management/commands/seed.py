@@ -141,8 +141,8 @@ class Command(BaseCommand):
                 is_superuser=superuser,
             )
             if role == Role.CONSULTANT:
-                user.region = "gyeonggi"
-                user.save(update_fields=["region"])
+                user.regions = ["gyeonggi", "incheon"]
+                user.save(update_fields=["regions"])
             user_assign_role(user=user, role=role)
         self._demo_results(company, User.objects.get(email="sme@example.com"))
         self.stdout.write(f"Demo accounts ready (password: {DEMO_PASSWORD}).")
