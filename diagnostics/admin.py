@@ -14,12 +14,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from diagnostics import services
 from diagnostics.models import (
     Area,
+    ConsultantNote,
+    ConsultantRequest,
     Diagnostic,
     Fact,
     Option,
     Question,
     QuestionnaireVersion,
     Report,
+    ReviewEvent,
     StageRule,
     VersionStatus,
 )
@@ -271,23 +274,8 @@ class QuestionAdmin(DraftOnlyMixin, SimpleHistoryAdmin):
         return ["version"] if obj is not None else []
 
 
-@admin.register(Diagnostic)
-class DiagnosticAdmin(admin.ModelAdmin):
-    """Read-only view for agency staff; firms' answers are never edited here."""
-
-    list_display = [
-        "pk",
-        "company",
-        "status",
-        "stage",
-        "total_score",
-        "submitted_at",
-        "version",
-    ]
-    list_filter = ["status", "stage", "version"]
-    search_fields = ["company__name_ko", "company__name_en", "company__business_number"]
-    list_select_related = ["company", "version"]
-    readonly_fields = [field.name for field in Diagnostic._meta.fields] + ["result"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that the app writes through its services; admin only shows them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -299,8 +287,30 @@ class DiagnosticAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Diagnostic)
+class DiagnosticAdmin(ReadOnlyAdmin):
+    """Read-only view for agency staff; firms' answers are never edited here."""
+
+    list_display = [
+        "pk",
+        "company",
+        "status",
+        "stage",
+        "stage_override",
+        "total_score",
+        "submitted_at",
+        "review_status",
+        "assigned_to",
+        "version",
+    ]
+    list_filter = ["status", "review_status", "stage", "version"]
+    search_fields = ["company__name_ko", "company__name_en", "company__business_number"]
+    list_select_related = ["company", "version", "assigned_to"]
+    readonly_fields = [field.name for field in Diagnostic._meta.fields] + ["result"]
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     """Read-only: which reports wait, failed and why; the firm or a consultant retries."""
 
     list_display = [
@@ -320,11 +330,37 @@ class ReportAdmin(admin.ModelAdmin):
     list_select_related = ["diagnostic__company"]
     readonly_fields = [field.name for field in Report._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(ReadOnlyAdmin):
+    """The review's audit trail: only ever added to, by the workspace's services."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    list_display = [
+        "created_at",
+        "diagnostic",
+        "kind",
+        "old_value",
+        "new_value",
+        "actor",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["diagnostic__company__name_ko", "actor__email"]
+    list_select_related = ["diagnostic__company", "actor"]
+    readonly_fields = [field.name for field in ReviewEvent._meta.fields]
+
+
+@admin.register(ConsultantNote)
+class ConsultantNoteAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "diagnostic", "author"]
+    search_fields = ["diagnostic__company__name_ko", "author__email", "body"]
+    list_select_related = ["diagnostic__company", "author"]
+    readonly_fields = [field.name for field in ConsultantNote._meta.fields]
+
+
+@admin.register(ConsultantRequest)
+class ConsultantRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "diagnostic", "kind", "status", "handled_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["diagnostic__company__name_ko"]
+    list_select_related = ["diagnostic__company", "handled_by"]
+    readonly_fields = [field.name for field in ConsultantRequest._meta.fields]

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from accounts.models import TimeStampedModel
+from accounts.models import Company, TimeStampedModel
 from accounts.validators import HS_CHAPTERS, KSIC_DIVISION_SECTIONS
 from diagnostics.models import Area, BilingualMixin
 
@@ -347,3 +347,64 @@ class RecommendationRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.diagnostic_id} @ {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class UptakeStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    RECEIVED = "received", _("Received support")
+    NOT_RELEVANT = "not_relevant", _("Not relevant for us")
+
+
+class ProgramUptake(TimeStampedModel):
+    """What a firm did with a program recommended to it: the agency's measure of fit.
+
+    One row per firm and program, whichever diagnostic recommended it: a firm that
+    applied for the export voucher has applied, whatever it answers next year.
+    `recommendation` is the recommendation the firm answered last.
+    """
+
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        related_name="program_uptakes",
+        on_delete=models.CASCADE,
+    )
+    # Programs are retired by deactivating them; deleting one must not erase what
+    # firms did with it.
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("program"),
+        related_name="uptakes",
+        on_delete=models.PROTECT,
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name=_("recommendation"),
+        related_name="uptakes",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(_("status"), max_length=15, choices=UptakeStatus.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+
+    class Meta:
+        verbose_name = _("program uptake")
+        verbose_name_plural = _("program uptakes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "program"], name="uptake_one_per_program"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "status"], name="uptake_program_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.program_id}: {self.status}"
