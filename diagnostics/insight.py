@@ -7,18 +7,22 @@ The rule is one k-anonymity floor (`FLOOR` firms). A figure is published only if
 least that many firms contribute to it, and no figure can be worked out by
 subtracting published figures from a published total:
 
-- a count below the floor (but not zero) is hidden;
-- in every row and column of a table, the hidden cells add up to zero or to at least
-  the floor (more cells are hidden until they do), so a total minus the visible cells
-  never isolates a group smaller than the floor;
-- a total below the floor is hidden too.
+- a count below the floor (but not zero) is hidden, totals included;
+- wherever a total is published (a row's, a column's, the table's), the figures it
+  adds up that are hidden are none, or at least two adding up to at least the floor:
+  more figures are hidden until they are, so a total minus the visible figures never
+  isolates a group smaller than the floor.
+
+This is the usual secondary suppression of statistical offices, not a proof against
+every attack (bounds can still be narrowed by solving the table as equations); it
+stops the subtraction that a reader of the page can do.
 
 Zero is published: it says that no firm is in a group, which exposes no firm.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -55,25 +59,57 @@ def _is_small(count: int, floor: int) -> bool:
     return 0 < count < floor
 
 
-def _hide_until_safe(
-    counts: dict[tuple[Row, Col], int],
-    hidden: set[tuple[Row, Col]],
-    lines: Iterable[list[tuple[Row, Col]]],
+# A figure of the table: ("cell", row, column), ("row", row), ("column", column) or
+# ("total",). A line is some figures and the published figure they add up to.
+Key = tuple[Hashable, ...]
+Line = tuple[list[Key], Key]
+
+
+def _lines(rows: Sequence[Hashable], columns: Sequence[Hashable]) -> list[Line]:
+    row_lines: list[Line] = [
+        ([("cell", r, c) for c in columns], ("row", r)) for r in rows
+    ]
+    column_lines: list[Line] = [
+        ([("cell", r, c) for r in rows], ("column", c)) for c in columns
+    ]
+    return [
+        *row_lines,
+        *column_lines,
+        ([("row", r) for r in rows], ("total",)),
+        ([("column", c) for c in columns], ("total",)),
+    ]
+
+
+def _protect_line(
+    values: dict[Key, int],
+    hidden: set[Key],
+    locked: set[Key],
+    line: Line,
     floor: int,
 ) -> bool:
-    """Hide more cells of any line whose hidden cells add up to 1..floor-1."""
-    changed = False
-    for line in lines:
-        hidden_sum = sum(counts[key] for key in line if key in hidden)
-        while _is_small(hidden_sum, floor):
-            visible = [key for key in line if key not in hidden and counts[key] > 0]
-            if not visible:
-                break  # every non-zero cell of the line is hidden already
-            smallest = min(visible, key=lambda key: (counts[key], line.index(key)))
-            hidden.add(smallest)
-            hidden_sum += counts[smallest]
-            changed = True
-    return changed
+    """Hide one more figure if this line's total would expose its hidden figures.
+
+    While the total is published, the hidden figures of the line must be none, or at
+    least two adding up to at least the floor; otherwise the total minus the visible
+    figures isolates a group smaller than the floor. Returns whether it hid one.
+    """
+    members, total = line
+    if total in hidden:
+        return False
+    concealed = [key for key in members if key in hidden]
+    concealed_sum = sum(values[key] for key in concealed)
+    if not concealed or (len(concealed) >= 2 and concealed_sum >= floor):
+        return False
+    visible = [key for key in members if key not in hidden]
+    if concealed_sum < floor:
+        visible = [key for key in visible if values[key] > 0]
+    if not visible:
+        if total in locked:
+            return False  # published elsewhere already: nothing here adds to it
+        hidden.add(total)
+        return True
+    hidden.add(min(visible, key=lambda key: (values[key], members.index(key))))
+    return True
 
 
 def safe_table(
@@ -82,41 +118,48 @@ def safe_table(
     columns: Sequence[Col],
     *,
     floor: int = FLOOR,
+    published_columns: SafeTable[str, Col] | None = None,
 ) -> SafeTable[Row, Col]:
-    """Hide the counts of a rows x columns table that could expose a small group.
+    """Hide the counts of a rows x columns table, and its totals, that could expose a
+    small group. Missing cells count as zero.
 
-    Missing cells count as zero. Totals are computed from all counts, hidden or not,
-    and hidden when they are themselves below the floor.
+    `published_columns` is a distribution of the same firms already published (its
+    single row holds this table's column totals): its figures are kept as they are,
+    hidden or shown, so that the two pages of figures cannot be played off each other.
     """
-    full = {(r, c): counts.get((r, c), 0) for r in rows for c in columns}
-    hidden = {key for key, value in full.items() if _is_small(value, floor)}
-    row_lines = [[(r, c) for c in columns] for r in rows]
-    column_lines = [[(r, c) for r in rows] for c in columns]
-    # Hiding a cell for its row can unbalance its column, and back: repeat until
-    # neither changes. Each pass hides at least one more cell, so this ends.
-    while _hide_until_safe(full, hidden, row_lines, floor) | _hide_until_safe(
-        full, hidden, column_lines, floor
-    ):
+    values: dict[Key, int] = {
+        ("cell", r, c): counts.get((r, c), 0) for r in rows for c in columns
+    }
+    for r in rows:
+        values[("row", r)] = sum(values[("cell", r, c)] for c in columns)
+    for c in columns:
+        values[("column", c)] = sum(values[("cell", r, c)] for r in rows)
+    values[("total",)] = sum(values[("row", r)] for r in rows)
+    hidden = {key for key, value in values.items() if _is_small(value, floor)}
+    locked: set[Key] = set()
+    if published_columns is not None:
+        fixed: dict[Key, int | None] = {
+            ("column", c): published_columns.cell("all", c) for c in columns
+        }
+        fixed[("total",)] = published_columns.total
+        locked = {key for key, shown in fixed.items() if shown is not None}
+        hidden = (hidden - locked) | {k for k, v in fixed.items() if v is None}
+    lines = _lines(rows, columns)
+    # Each pass hides at least one more figure, and there are finitely many: it ends.
+    while any([_protect_line(values, hidden, locked, ln, floor) for ln in lines]):
         pass
-    row_totals = {r: sum(full[(r, c)] for c in columns) for r in rows}
-    column_totals = {c: sum(full[(r, c)] for r in rows) for c in columns}
-    total = sum(full.values())
+
+    def shown(key: Key) -> int | None:
+        return None if key in hidden else values[key]
+
     return SafeTable(
         rows=tuple(rows),
         columns=tuple(columns),
-        cells={key: None if key in hidden else value for key, value in full.items()},
-        row_totals=_safe_totals(row_totals, floor),
-        column_totals=_safe_totals(column_totals, floor),
-        total=None if _is_small(total, floor) else total,
+        cells={(r, c): shown(("cell", r, c)) for r in rows for c in columns},
+        row_totals={r: shown(("row", r)) for r in rows},
+        column_totals={c: shown(("column", c)) for c in columns},
+        total=shown(("total",)),
     )
-
-
-def _safe_totals(totals: Mapping[Row, int], floor: int) -> dict[Row, int | None]:
-    """Totals of lines, with the same rule: hidden ones add up to 0 or >= floor."""
-    keys = list(totals)
-    one_row = {(key, None): value for key, value in totals.items()}
-    table = safe_table(one_row, [k for k in keys], [None], floor=floor)
-    return {key: table.cell(key, None) for key in keys}
 
 
 def safe_counts(

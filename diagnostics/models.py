@@ -557,6 +557,8 @@ class Diagnostic(TimeStampedModel):
     stage_override = models.PositiveSmallIntegerField(
         _("stage set by a consultant"), null=True, blank=True
     )
+    # When a consultant first marked it reviewed: the agency's time-to-review figure.
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     # How many of the answers a consultant verified (assisted mode), kept on the row so
     # that the queue can show it without counting answers.
     verified_answers = models.PositiveSmallIntegerField(

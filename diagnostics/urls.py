@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diagnostics import agency_views, report_views, views
+from diagnostics import agency_views, insight_views, report_views, views
 
 app_name = "diagnostics"
 
@@ -20,6 +20,17 @@ urlpatterns = [
         "agency/<int:pk>/refresh-recommendations/",
         agency_views.agency_refresh_recommendations,
         name="agency_refresh_recommendations",
+    ),
+    # Agency insight.
+    path(
+        "agency/statistics/",
+        insight_views.agency_statistics_page,
+        name="agency_statistics",
+    ),
+    path(
+        "<int:pk>/programs/<int:recommendation_id>/uptake/",
+        insight_views.program_uptake,
+        name="program_uptake",
     ),
     # The PDF report.
     path("<int:pk>/report/status/", report_views.report_status, name="report_status"),

@@ -14,7 +14,14 @@ from accounts.models import User
 from diagnostics.models import Area, Bottleneck, Diagnostic
 from diagnostics.reports import reports_refresh
 from programs import rules
-from programs.models import Institution, Program, Recommendation, RecommendationRefresh
+from programs.models import (
+    Institution,
+    Program,
+    ProgramUptake,
+    Recommendation,
+    RecommendationRefresh,
+    UptakeStatus,
+)
 from programs.wording import reason_sentence
 
 # How many programs a result page lists, and how many near misses a consultant sees.
@@ -298,3 +305,37 @@ def recommendations_refresh(
     # The PDF lists the recommendations: its reports are rendered anew, after commit.
     reports_refresh(diagnostic=diagnostic)
     return stored
+
+
+@transaction.atomic
+def program_uptake_set(
+    *,
+    recommendation: Recommendation,
+    status: UptakeStatus | None,
+    user: User,
+) -> ProgramUptake | None:
+    """Record what the firm did with a recommended program; None clears the answer.
+
+    The caller has checked that the recommendation belongs to a diagnostic of the
+    user's company (diagnostics.access); the program must still be in the catalog.
+    """
+    diagnostic = recommendation.diagnostic
+    if recommendation.kind != Recommendation.Kind.RECOMMENDED:
+        raise ValueError("Only a recommended program can be marked.")
+    if recommendation.program_id is None:
+        raise ValueError("This program is no longer in the catalog.")
+    if status is None:
+        ProgramUptake.objects.filter(
+            company_id=diagnostic.company_id, program_id=recommendation.program_id
+        ).delete()
+        return None
+    uptake, _created = ProgramUptake.objects.update_or_create(
+        company_id=diagnostic.company_id,
+        program_id=recommendation.program_id,
+        defaults={
+            "status": status,
+            "recommendation": recommendation,
+            "updated_by": user,
+        },
+    )
+    return uptake

@@ -57,6 +57,7 @@ FIRM_ONLY = {
     "diagnostics:report_status",
     "diagnostics:report_request",
     "diagnostics:report_download",
+    "diagnostics:program_uptake",
 }
 
 
@@ -68,6 +69,7 @@ AGENCY_ONLY = {
     "diagnostics:agency_report_status",
     "diagnostics:agency_report_request",
     "diagnostics:agency_report_download",
+    "diagnostics:agency_statistics",
 }
 
 
@@ -113,6 +115,10 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_report_status": [submitted.pk],
         "diagnostics:agency_report_request": [submitted.pk],
         "diagnostics:agency_report_download": [submitted.pk, report.pk],
+        "diagnostics:program_uptake": [
+            submitted.pk,
+            submitted.recommendations.filter(kind="recommended").first().pk,
+        ],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
         "diagnostics:method_version": [1],
         "accounts:signup_confirm": ["not-a-token"],
@@ -133,6 +139,7 @@ POSTS = {
     "diagnostics:agency_refresh_recommendations",
     "diagnostics:report_request",
     "diagnostics:agency_report_request",
+    "diagnostics:program_uptake",
     "accounts:logout",
     "set_language",
 }
@@ -206,7 +213,10 @@ def test_firms_other_regions_and_no_region_get_404_for_agency_pages(
 ):
     client.force_login(request.getfixturevalue(who))
     response = _get(client, name, firm_a_urls[name])
-    if who in {"dave", "nora"} and name == "diagnostics:agency_list":
+    if who in {"dave", "nora"} and name in {
+        "diagnostics:agency_list",
+        "diagnostics:agency_statistics",
+    }:
         assert response.status_code == 200
         assert "에이상사" not in response.content.decode()
         return

@@ -1,0 +1,195 @@
+"""What the statistics page draws: bar charts (SVG, server-side) and labelled tables.
+
+Hidden figures (None, below the k-anonymity floor) are drawn as no bar and shown as
+a dash with an explanation, never as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
+
+from accounts.models import Industry, Region
+from diagnostics import insight
+from diagnostics.statistics import STAGES, AgencyStatistics
+
+BAR_CHART_WIDTH = 520
+BAR_HEIGHT = 14
+BAR_ROW = 30
+LABEL_WIDTH = 170
+VALUE_WIDTH = 50
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int | None
+    y: int
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart: one labelled bar per value, scaled to the largest."""
+
+    chart_id: str
+    title: str
+    bars: list[Bar]
+    hidden_text: str
+    width: int = BAR_CHART_WIDTH
+    label_width: int = LABEL_WIDTH
+
+    @property
+    def height(self) -> int:
+        return BAR_ROW * len(self.bars) + 6
+
+    @property
+    def track(self) -> int:
+        return self.width - self.label_width - VALUE_WIDTH
+
+    @property
+    def value_x(self) -> int:
+        return self.width
+
+
+def bar_chart(
+    chart_id: str, title: str, values: Sequence[tuple[str, int | None]]
+) -> BarChart:
+    track = BAR_CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    largest = max((value for _label, value in values if value), default=0)
+    return BarChart(
+        chart_id=chart_id,
+        title=title,
+        hidden_text=_("hidden (fewer than %(floor)s firms)") % {"floor": insight.FLOOR},
+        bars=[
+            Bar(
+                label=label,
+                value=value,
+                y=index * BAR_ROW,
+                width=track * value / largest if value and largest else 0,
+            )
+            for index, (label, value) in enumerate(values)
+        ],
+    )
+
+
+def stage_label(stage: int) -> str:
+    return pgettext("stage number", "Stage %(stage)s") % {"stage": stage}
+
+
+def _table_rows(
+    table: insight.SafeTable[str, int], labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Rows of a breakdown by stage; rows without a single firm are left out."""
+    return [
+        {
+            "label": labels.get(row, row),
+            "cells": [table.cell(row, stage) for stage in STAGES],
+            "total": table.row_totals[row],
+        }
+        for row in table.rows
+        if table.row_totals[row] != 0
+    ]
+
+
+def _month_label(month: Any) -> str:
+    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
+    """Charts and table rows for templates/diagnostics/statistics.html."""
+    stages = statistics.stages
+    months = statistics.months
+    summary = statistics.movement_summary
+    review = statistics.review_times
+    review_labels = {
+        "1": _("Within a day"),
+        "7": _("2 to 7 days"),
+        "30": _("8 to 30 days"),
+        "more": _("More than 30 days"),
+        "waiting": _("Not reviewed yet"),
+    }
+    movement_labels = {
+        "up": _("Moved up"),
+        "same": _("Stayed"),
+        "down": _("Moved down"),
+    }
+    english = get_language() == "en"
+    return {
+        "stage_chart": bar_chart(
+            "chart-stages",
+            _("Firms by stage"),
+            [(stage_label(s), stages.cell("all", s)) for s in STAGES],
+        ),
+        "stage_rows": [(stage_label(s), stages.cell("all", s)) for s in STAGES],
+        "stage_headers": [stage_label(s) for s in STAGES],
+        "region_rows": _table_rows(
+            statistics.by_region, {code: str(label) for code, label in Region.choices}
+        ),
+        "industry_rows": _table_rows(
+            statistics.by_industry,
+            {code: str(label) for code, label in Industry.choices},
+        ),
+        "month_chart": bar_chart(
+            "chart-months",
+            _("Diagnostics submitted per month"),
+            [(_month_label(month), count) for month, count in months],
+        ),
+        "month_rows": [(_month_label(month), count) for month, count in months],
+        "movement_chart": bar_chart(
+            "chart-movement",
+            _("Re-assessments: how the stage changed"),
+            [
+                (movement_labels[key], summary.cell("all", key))
+                for key in summary.columns
+            ],
+        ),
+        "movement_summary": [
+            (movement_labels[key], summary.cell("all", key)) for key in summary.columns
+        ],
+        "movement_rows": [
+            {
+                "label": stage_label(before),
+                "cells": [statistics.movement.cell(before, after) for after in STAGES],
+            }
+            for before in STAGES
+            if statistics.movement.row_totals[before] != 0
+        ],
+        "review_chart": bar_chart(
+            "chart-review",
+            _("Time from submission to review"),
+            [(review_labels[key], review.cell("all", key)) for key in review.columns],
+        ),
+        "review_rows": [
+            (review_labels[key], review.cell("all", key)) for key in review.columns
+        ],
+        "program_chart": bar_chart(
+            "chart-programs",
+            _("Programs recommended to most firms"),
+            [
+                (
+                    (row["name_en"] if english else row["name_ko"]) or row["name_ko"],
+                    row["firms"],
+                )
+                for row in statistics.programs
+            ],
+        ),
+        "program_rows": [
+            {
+                "name": (row["name_en"] if english else row["name_ko"])
+                or row["name_ko"],
+                "firms": row["firms"],
+                "applied": row["uptake"].cell("all", "applied"),
+                "received": row["uptake"].cell("all", "received"),
+                "not_relevant": row["uptake"].cell("all", "not_relevant"),
+                "none": row["uptake"].cell("all", "none"),
+                "rate": row["rate"],
+            }
+            for row in statistics.programs
+        ],
+    }
