@@ -16,10 +16,13 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import models
 from django.db.models import Count, QuerySet
+from django.forms.renderers import BaseRenderer
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -61,6 +64,9 @@ class CatalogAdmin(ImportExportMixin, SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # With a byte order mark, Excel opens the Korean text of an exported CSV correctly.
     to_encoding = "utf-8-sig"
+
+    class Media:
+        css = {"all": ["css/admin-catalog.css"]}
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # An import creates and changes rows: it needs both permissions, never view.
@@ -210,6 +216,27 @@ def _area_choices() -> list[tuple[str, str]]:
     return sorted(names.items())
 
 
+class SelectFilter(FilteredSelectMultiple):
+    """The admin's two-box picker, wrapped so that its label stays on the left.
+
+    Django's SelectFilter2.js puts the picker first in its select's parent element.
+    A relation's select sits in the admin's own wrapper; a CountryField's sits beside
+    its label, which the picker would push to the right of itself.
+    """
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return format_html(
+            '<div class="select-filter-wrapper">{}</div>',
+            super().render(name, value, attrs, renderer),
+        )
+
+
 class ProgramForm(forms.ModelForm):
     """The JSON list fields as labelled checkboxes instead of raw JSON."""
 
@@ -272,7 +299,7 @@ class ProgramForm(forms.ModelForm):
         fields = PROGRAM_COLUMNS
         formfield_callback = _formfield
         widgets = {
-            "target_markets": FilteredSelectMultiple(_("target markets"), False),
+            "target_markets": SelectFilter(_("target markets"), False),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -400,17 +427,20 @@ def eligibility_summary(program: Program) -> str:
             gettext("founded within %(n)s years") % {"n": program.age_max_years}
         )
     if program.industries:
-        parts.append(
-            gettext("industries %(codes)s") % {"codes": ", ".join(program.industries)}
+        industries = dict(Industry.choices)
+        names = ", ".join(
+            str(industries.get(code, code)) for code in program.industries
         )
+        parts.append(gettext("industries %(names)s") % {"names": names})
     if program.ksic_divisions or program.hs_chapters:
         products = [f"KSIC {code}" for code in program.ksic_divisions] + [
             f"HS {code}" for code in program.hs_chapters
         ]
         parts.append(gettext("products %(codes)s") % {"codes": ", ".join(products)})
     if program.target_markets:
-        codes = ", ".join(country.code for country in program.target_markets)
-        parts.append(gettext("markets %(codes)s") % {"codes": codes})
+        # Country names in the language of the page (django-countries translates them).
+        names = ", ".join(str(country.name) for country in program.target_markets)
+        parts.append(gettext("markets %(names)s") % {"names": names})
     if program.regions:
         labels = dict(Region.choices)
         names = ", ".join(str(labels.get(code, code)) for code in program.regions)

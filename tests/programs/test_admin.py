@@ -233,6 +233,65 @@ def test_it_shows_a_readable_eligibility_summary(client, steve, gateway):
     assert "stages 2–5 · exports under US$500,000" in page
 
 
+def test_it_names_industries_and_markets_instead_of_listing_codes(
+    client, steve, gateway
+):
+    Program.objects.filter(pk=gateway.pk).update(
+        industries=["C", "G"], target_markets=["DE", "GB"]
+    )
+    client.force_login(steve)
+    page = client.get(f"{CHANGELIST}?q={gateway.code}").content.decode()
+    assert "industries Manufacturing, Wholesale and retail trade" in page
+    assert "markets Germany, United Kingdom" in page
+    assert "industries C, G" not in page
+    assert "markets DE, GB" not in page
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    page = client.get(f"{CHANGELIST}?q={gateway.code}").content.decode()
+    assert "업종 제조업, 도매 및 소매업" in page
+    assert "시장 독일, 영국" in page
+
+
+def test_the_program_list_makes_as_many_queries_for_many_programs_as_for_few(
+    client, steve, gateway, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(steve)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(CHANGELIST).status_code == 200
+    kotra = Institution.objects.get(code="kotra")
+    other = Institution.objects.create(
+        code="test-other", name_ko="다른 기관", name_en="Other", abbreviation="OTH"
+    )
+    for number in range(6):
+        Program.objects.create(
+            institution=other if number % 2 else kotra,
+            code=f"test-more-{number}",
+            name_ko=f"추가 사업 {number}",
+            name_en=f"More {number}",
+            description_ko="설명",
+            description_en="Description",
+            support_type="training",
+            industries=["C", "G"],
+            target_markets=["DE", "US"],
+            regions=["seoul"],
+        )
+    with django_assert_num_queries(len(few)):
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == Program.objects.count()
+
+
+def test_it_keeps_the_target_market_label_beside_its_picker(client, steve, gateway):
+    client.force_login(steve)
+    page = client.get(change_url(gateway)).content.decode()
+    # SelectFilter2.js moves the picker to the front of the select's parent: that
+    # parent must be a wrapper of its own, not the row holding the label too.
+    assert '<div class="select-filter-wrapper"><select name="target_markets"' in page
+    assert "/static/css/admin-catalog.css" in page
+
+
 def test_it_edits_list_fields_as_checkboxes_not_json(client, steve, gateway):
     client.force_login(steve)
     page = client.get(change_url(gateway)).content.decode()
