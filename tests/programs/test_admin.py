@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.text import capfirst
 from tablib import Dataset
 
 from programs.models import Institution, Program
@@ -449,6 +451,14 @@ BAD_ROWS = [
 ]
 
 
+def labelled(reason: str) -> str:
+    """ "stage_min: ..." as the page says it: "Lowest stage: ..." (English UI)."""
+    field, message = reason.split(": ", 1)
+    label = Program._meta.get_field(field).verbose_name
+    with translation.override("en"):
+        return f"{capfirst(str(label))}: {message}"
+
+
 @pytest.mark.parametrize(("changes", "reason"), BAD_ROWS)
 def test_it_imports_nothing_from_a_file_with_a_bad_row_and_names_it(
     client, steve, gateway, changes, reason
@@ -466,7 +476,8 @@ def test_it_imports_nothing_from_a_file_with_a_bad_row_and_names_it(
     assert response.context.get("confirm_form") is None
     assert 'name="confirm"' not in page
     assert "Nothing was imported" in page
-    assert escape(f"Row 3: {reason}") in page
+    assert page.count(escape(f"Row 3: {labelled(reason)}")) == 1
+    assert escape(reason) not in page  # no field codes in the message
     invalid = response.context["result"].invalid_rows
     assert [row.number for row in invalid] == [3]
     assert Program.objects.count() == before
@@ -483,11 +494,11 @@ def test_it_names_every_bad_row_of_a_file(client, steve, version):
         new_row(code="bad-two", stage_min="0", capacity="abc"),
     ]
     page = preview(client, csv_file(rows)).content.decode()
-    assert escape("Row 1: institution: Unknown institution code “nope”.") in page
+    assert escape("Row 1: Institution: Unknown institution code “nope”.") in page
     assert (
         escape(
-            "Row 3: stage_min: Stage 0 is outside 1–9. · capacity: “abc” is not a whole "
-            "number."
+            "Row 3: Lowest stage: Stage 0 is outside 1–9. · Capacity (firms): “abc” is "
+            "not a whole number."
         )
         in page
     )
@@ -499,7 +510,7 @@ def test_it_refuses_a_code_given_on_two_rows(client, steve, version):
     rows = [new_row(), new_row(name_en="Second")]
     page = preview(client, csv_file(rows)).content.decode()
     assert (
-        escape("Row 1: code: Code “test-buyer-days” is on more than one row: 1, 2.")
+        escape("Row 1: Code: Code “test-buyer-days” is on more than one row: 1, 2.")
         in page
     )
     assert not Program.objects.filter(code="test-buyer-days").exists()
@@ -557,7 +568,7 @@ def test_it_rolls_back_the_whole_file_when_confirm_meets_a_new_problem(
     assert Program.objects.count() == before
     assert not Program.objects.filter(code="kept-back").exists()
     page = client.get(IMPORT).content.decode()
-    assert escape("Row 2: institution: Unknown institution code “gone”.") in page
+    assert escape("Row 2: Institution: Unknown institution code “gone”.") in page
 
 
 def test_it_imports_nothing_outside_the_admin_either(version):
