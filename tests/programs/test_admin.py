@@ -607,6 +607,171 @@ def test_it_imports_an_xlsx_file(client, steve, version):
     assert program.application_opens == date(2025, 3, 1)
 
 
+# --- Import guide and template files ------------------------------------------------------
+
+
+def template_url(extension: str) -> str:
+    return reverse("admin:programs_program_import_template", args=[extension])
+
+
+@pytest.mark.parametrize(
+    ("extension", "file_format", "content_type"),
+    [
+        ("csv", CSV_FORMAT, "text/csv; charset=utf-8"),
+        (
+            "xlsx",
+            XLSX_FORMAT,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ],
+)
+def test_it_offers_a_template_file_that_imports_back_as_its_example_row(
+    client, steve, version, extension, file_format, content_type
+):
+    client.force_login(steve)
+    response = client.get(template_url(extension))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="program-import-template.{extension}"'
+    )
+    if extension == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == PROGRAM_COLUMNS
+    assert len(rows) == 2
+
+    before = Program.objects.count()
+    upload = SimpleUploadedFile(f"template.{extension}", response.content)
+    result = preview(client, upload, file_format).context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.valid_rows()] == ["new"]
+    assert [row.object_repr for row in result.valid_rows()] == [
+        "예시 지원사업 (이 행을 지우고 쓰세요)"
+    ]
+    assert Program.objects.count() == before
+
+
+def test_the_template_file_is_the_resource_s_dry_run_importable_example(version):
+    dataset = ProgramResource().template_dataset()
+    assert dataset.headers == PROGRAM_COLUMNS
+    assert dataset.dict[0]["code"] == "example-program"
+    result = ProgramResource().import_data(dataset, dry_run=True)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["new"] == 1
+    assert not Program.objects.filter(code="example-program").exists()
+
+
+def test_it_offers_an_institution_template_too(client, steve, version):
+    client.force_login(steve)
+    url = reverse("admin:programs_institution_import_template", args=["csv"])
+    response = client.get(url)
+    assert response.status_code == 200
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header == "code,name_ko,name_en,abbreviation,website,contact"
+
+
+def test_it_answers_404_for_a_template_in_an_unknown_format(client, steve, version):
+    client.force_login(steve)
+    assert client.get(template_url("json")).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["carol", "alice", "bob"])
+def test_it_keeps_template_files_from_firms_and_consultants(
+    client, who, request, version
+):
+    client.force_login(request.getfixturevalue(who))
+    for extension in ["csv", "xlsx"]:
+        url = template_url(extension)
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/login/?next={url}"
+
+
+def test_it_keeps_template_files_from_admin_users_who_may_not_import(
+    client, carol, version
+):
+    carol.is_staff = True  # reaches the admin, with view permissions only
+    carol.save()
+    client.force_login(carol)
+    response = client.get(template_url("csv"))
+    assert response.status_code == 403
+    assert b"example-program" not in response.content
+
+
+def test_the_anonymous_visitor_gets_the_login_page_not_the_file(client, version):
+    url = template_url("csv")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={url}"
+
+
+def test_the_import_page_states_each_column_s_values(client, steve, version):
+    client.force_login(steve)
+    page = client.get(IMPORT).content.decode()
+    assert template_url("csv") in page
+    assert template_url("xlsx") in page
+    for column in PROGRAM_COLUMNS:
+        assert f'id="column-{column}"' in page, column
+    assert "A stage, a whole number from 1 to 9." in page
+    assert "An amount in US dollars" in page
+    assert "An amount in won" in page
+    assert "A date as YYYY-MM-DD (2026-03-01)." in page
+    assert "<code>seoul</code> Seoul" in page
+    assert "<code>C</code> Manufacturing" in page
+    assert "<code>DE</code> Germany" in page
+    assert "<code>buyer_matching</code> Buyer matching" in page
+    assert "<code>kotra</code>" in page
+    # The raw list of field codes import-export prints is gone.
+    assert "This importer will import the following fields" not in page
+
+
+def test_the_import_page_speaks_korean_in_korean(client, steve, version):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    client.force_login(steve)
+    page = client.get(IMPORT).content.decode()
+    assert "<code>seoul</code> 서울" in page
+    assert "<code>C</code> 제조업" in page
+    assert "<code>DE</code> 독일" in page
+    assert "최저 단계" in page
+
+
+def test_the_import_page_makes_as_many_queries_for_many_programs_as_for_few(
+    client, steve, gateway, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(steve)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(IMPORT).status_code == 200
+    Institution.objects.create(
+        code="test-other", name_ko="다른 기관", name_en="Other", abbreviation="OTH"
+    )
+    Program.objects.filter(pk=gateway.pk).update(name_en="Renamed")
+    with django_assert_num_queries(len(few)):
+        client.get(IMPORT)
+
+
+def test_it_lists_each_problem_once_with_the_column_s_korean_name(
+    client, steve, version
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    client.force_login(steve)
+    rows = [new_row(code="bad-one", stage_min="0", capacity="abc")]
+    response = preview(client, csv_file(rows))
+    page = response.content.decode()
+    assert page.count("0단계는 1–9 범위를 벗어납니다.") == 1
+    assert page.count("정수가 아닙니다.") == 1
+    assert "최저 단계: 0단계는" in page
+    assert "stage_min:" not in page
+    assert "capacity:" not in page
+    # Not repeated in the messages above the page either.
+    assert not [str(m) for m in response.context["messages"]]
+
+
 # --- Export ----------------------------------------------------------------------------------
 
 
