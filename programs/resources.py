@@ -777,7 +777,7 @@ class ProgramResource(GuidedResource):
             or Institution.objects.order_by("code").first()
         )
         areas = [code for code, _name in _area_choices()][:2]
-        return Program(
+        return Program(  # type: ignore[misc]  # CountryField takes a list of codes
             code="example-program",
             institution=institution,
             name_ko="예시 지원사업 (이 행을 지우고 쓰세요)",
