@@ -13,13 +13,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.forms.renderers import BaseRenderer
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -36,7 +39,13 @@ from programs.models import (
     Recommendation,
     RecommendationRefresh,
 )
-from programs.resources import PROGRAM_COLUMNS, InstitutionResource, ProgramResource
+from programs.resources import (
+    PROGRAM_COLUMNS,
+    GuidedResource,
+    InstitutionResource,
+    ProgramResource,
+    column_labels,
+)
 from programs.selectors import check_due_before
 from programs.services import program_mark_checked
 
@@ -62,6 +71,54 @@ class CatalogAdmin(ImportExportMixin, SimpleHistoryAdmin):
     # With a byte order mark, Excel opens the Korean text of an exported CSV correctly.
     to_encoding = "utf-8-sig"
 
+    class Media:
+        css = {"all": ["css/admin-catalog.css"]}
+
+    import_template_name = "admin/import_export/catalog_import.html"
+    # The template files the import page offers, by the extension in their URL.
+    template_file_formats: dict[str, type[CSV | XLSX]] = {"csv": CSV, "xlsx": XLSX}
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        app_label, model_name = self.get_model_info()
+        return [
+            path(
+                "import/template.<str:extension>",
+                self.admin_site.admin_view(self.import_template_file),
+                name=f"{app_label}_{model_name}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _guided_resource(self) -> GuidedResource:
+        resource = self.resource_classes[0]()
+        assert isinstance(resource, GuidedResource)
+        return resource
+
+    def import_template_file(
+        self, request: HttpRequest, extension: str
+    ) -> HttpResponse:
+        """A file to fill in: the columns the import reads and one example row."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        file_format = self.template_file_formats.get(extension)
+        if file_format is None:
+            raise Http404
+        writer = file_format()
+        native = writer.is_binary()
+        dataset = self._guided_resource().template_dataset(native=native)
+        content = writer.export_data(dataset)
+        if not native:
+            content = content.encode(self.to_encoding)
+        _app_label, model_name = self.get_model_info()
+        content_type = file_format.CONTENT_TYPE
+        if not native:
+            content_type += "; charset=utf-8"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{model_name}-import-template.{extension}"'
+        )
+        return response
+
     def has_import_permission(self, request: HttpRequest) -> bool:
         # An import creates and changes rows: it needs both permissions, never view.
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -71,12 +128,31 @@ class CatalogAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         response = super().import_action(request, **kwargs)
-        context = getattr(response, "context_data", None) or {}
+        context = getattr(response, "context_data", None)
+        if context is None:
+            return response
+        resource = self._guided_resource()
         result = context.get("result")
         if result is not None and (
             result.has_errors() or result.has_validation_errors()
         ):
-            self._report_refusal(request, result)
+            # Listed once, on the page, with each column's name; not in messages too.
+            context["import_problems"] = import_problems(
+                result, column_labels(resource)
+            )
+        if not context.get("confirm_form"):
+            app_label, model_name = self.get_model_info()
+            context["column_guide"] = resource.column_guide()
+            context["template_files"] = [
+                (
+                    extension.upper(),
+                    reverse(
+                        f"admin:{app_label}_{model_name}_import_template",
+                        args=[extension],
+                    ),
+                )
+                for extension in self.template_file_formats
+            ]
         return response
 
     def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
@@ -91,6 +167,7 @@ class CatalogAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return super().process_result(result, request)
 
     def _report_refusal(self, request: HttpRequest, result: Result) -> None:
+        """After a redirect the page has no result to list: say it in messages."""
         self.message_user(
             request,
             gettext(
@@ -99,37 +176,44 @@ class CatalogAdmin(ImportExportMixin, SimpleHistoryAdmin):
             ),
             messages.ERROR,
         )
-        for error in result.base_errors:
-            self.message_user(request, str(error.error), messages.ERROR)
-        bad_rows = [
-            (row.number, _row_reasons(row.error_dict)) for row in result.invalid_rows
-        ] + [
-            (number, " · ".join(str(error.error) for error in errors))
-            for number, errors in result.row_errors()
-        ]
-        bad_rows.sort()
-        for number, reasons in bad_rows[:MAX_ROW_MESSAGES]:
-            self.message_user(
-                request,
-                gettext("Row %(number)s: %(reasons)s")
-                % {"number": number, "reasons": reasons},
-                messages.ERROR,
-            )
-        if len(bad_rows) > MAX_ROW_MESSAGES:
-            self.message_user(
-                request,
-                gettext("… and %(count)s more rows with problems.")
-                % {"count": len(bad_rows) - MAX_ROW_MESSAGES},
-                messages.ERROR,
-            )
+        problems = import_problems(result, column_labels(self._guided_resource()))
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
 
 
-def _row_reasons(error_dict: dict[str, list[str]]) -> str:
-    """ "stage_min: Stage 0 is outside 1–9. · capacity: “abc” is not a whole number." """
+def import_problems(result: Result, labels: dict[str, str]) -> list[str]:
+    """Each problem of a refused import once: the file's, then each bad row's.
+
+    A row's reasons name their columns as staff know them ("Lowest stage"), in the
+    language of the page, rather than by the field codes of the file's header.
+    """
+    problems = [str(error.error) for error in result.base_errors]
+    bad_rows = [
+        (row.number, _row_reasons(row.error_dict, labels))
+        for row in result.invalid_rows
+    ] + [
+        (number, " · ".join(str(error.error) for error in errors))
+        for number, errors in result.row_errors()
+    ]
+    bad_rows.sort()
+    problems += [
+        gettext("Row %(number)s: %(reasons)s") % {"number": number, "reasons": reasons}
+        for number, reasons in bad_rows[:MAX_ROW_MESSAGES]
+    ]
+    if len(bad_rows) > MAX_ROW_MESSAGES:
+        problems.append(
+            gettext("… and %(count)s more rows with problems.")
+            % {"count": len(bad_rows) - MAX_ROW_MESSAGES}
+        )
+    return problems
+
+
+def _row_reasons(error_dict: dict[str, list[str]], labels: dict[str, str]) -> str:
+    """ "Lowest stage: Stage 0 is outside 1–9. · Capacity (firms): “abc” is not ..." """
     return " · ".join(
         " ".join(messages_)
         if field == NON_FIELD_ERRORS
-        else f"{field}: {' '.join(messages_)}"
+        else f"{labels.get(field, field)}: {' '.join(messages_)}"
         for field, messages_ in error_dict.items()
     )
 
@@ -210,6 +294,27 @@ def _area_choices() -> list[tuple[str, str]]:
     return sorted(names.items())
 
 
+class SelectFilter(FilteredSelectMultiple):
+    """The admin's two-box picker, wrapped so that its label stays on the left.
+
+    Django's SelectFilter2.js puts the picker first in its select's parent element.
+    A relation's select sits in the admin's own wrapper; a CountryField's sits beside
+    its label, which the picker would push to the right of itself.
+    """
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return format_html(
+            '<div class="select-filter-wrapper">{}</div>',
+            super().render(name, value, attrs, renderer),
+        )
+
+
 class ProgramForm(forms.ModelForm):
     """The JSON list fields as labelled checkboxes instead of raw JSON."""
 
@@ -272,7 +377,7 @@ class ProgramForm(forms.ModelForm):
         fields = PROGRAM_COLUMNS
         formfield_callback = _formfield
         widgets = {
-            "target_markets": FilteredSelectMultiple(_("target markets"), False),
+            "target_markets": SelectFilter(_("target markets"), False),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -400,17 +505,20 @@ def eligibility_summary(program: Program) -> str:
             gettext("founded within %(n)s years") % {"n": program.age_max_years}
         )
     if program.industries:
-        parts.append(
-            gettext("industries %(codes)s") % {"codes": ", ".join(program.industries)}
+        industries = dict(Industry.choices)
+        names = ", ".join(
+            str(industries.get(code, code)) for code in program.industries
         )
+        parts.append(gettext("industries %(names)s") % {"names": names})
     if program.ksic_divisions or program.hs_chapters:
         products = [f"KSIC {code}" for code in program.ksic_divisions] + [
             f"HS {code}" for code in program.hs_chapters
         ]
         parts.append(gettext("products %(codes)s") % {"codes": ", ".join(products)})
     if program.target_markets:
-        codes = ", ".join(country.code for country in program.target_markets)
-        parts.append(gettext("markets %(codes)s") % {"codes": codes})
+        # Country names in the language of the page (django-countries translates them).
+        names = ", ".join(str(country.name) for country in program.target_markets)
+        parts.append(gettext("markets %(names)s") % {"names": names})
     if program.regions:
         labels = dict(Region.choices)
         names = ", ".join(str(labels.get(code, code)) for code in program.regions)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -25,7 +27,7 @@ from tablib import Dataset
 
 from accounts.models import Industry, Region
 from accounts.validators import HS_CHAPTERS, KSIC_DIVISION_SECTIONS
-from diagnostics.models import Bottleneck
+from diagnostics.models import Area, Bottleneck
 from programs.models import Institution, Program, SupportType
 
 STAGE_MIN, STAGE_MAX = 1, 9
@@ -406,8 +408,202 @@ class CatalogResource(resources.ModelResource):
             )
 
 
-class InstitutionResource(CatalogResource):
+# --- The import page's guide: a template file and what each column holds ------------------
+
+
+@dataclass(frozen=True)
+class ColumnGuide:
+    """One column of an import file, as the import page explains it."""
+
+    name: str  # the header, as in the file
+    label: str  # what staff call it, in the page's language
+    meaning: str
+    required: bool
+    format: str
+    choices: list[tuple[str, str]]  # allowed codes and their names; [] for free values
+    example: str
+
+
+def _whole_number_format(name: str) -> str:
+    if name in {"stage_min", "stage_max"}:
+        return _("A stage, a whole number from 1 to 9.")
+    if name.endswith("_usd"):
+        return _(
+            "An amount in US dollars: a whole number without a currency sign or "
+            "decimals (500000 or 500,000)."
+        )
+    if name.endswith("_krw"):
+        return _(
+            "An amount in won: a whole number without a currency sign or decimals "
+            "(2000000 or 2,000,000)."
+        )
+    if name.endswith("_years"):
+        return _("A number of years: a whole number of 0 or more.")
+    return _("A whole number of 0 or more, without decimals (40).")
+
+
+def _widget_format(name: str, widget: widgets.Widget, model_field: Any) -> str:
+    """How to write a value of the column, from the widget that reads it."""
+    if isinstance(widget, WholeNumberWidget):
+        return _whole_number_format(name)
+    if isinstance(widget, IsoDateWidget):
+        return _("A date as YYYY-MM-DD (2026-03-01).")
+    if isinstance(widget, DefaultBooleanWidget):
+        default = _("true") if widget.default else _("false")
+        return _("true or false (also 1/0 or yes/no); blank means %(default)s.") % {
+            "default": default
+        }
+    if isinstance(widget, OptionalBooleanWidget):
+        return _("true or false (also 1/0 or yes/no); blank means either.")
+    if isinstance(widget, StrictBooleanWidget):
+        return _("true or false (also 1/0 or yes/no).")
+    if isinstance(widget, MonthListWidget):
+        return _("Month numbers from 1 to 12, comma-separated (3, 9).")
+    if isinstance(widget, DigitCodeListWidget):
+        return _("Two-digit codes, comma-separated (10, 28).")
+    if isinstance(widget, ChoiceListWidget):
+        return _("Codes from the list, comma-separated; blank for none.")
+    if isinstance(widget, CodeListWidget):
+        return _("Codes from the list, comma-separated; blank for none.")
+    if isinstance(widget, ChoiceWidget):
+        return _("One code from the list.")
+    if isinstance(widget, InstitutionWidget):
+        return _("An institution's code, from the list.")
+    if isinstance(model_field, models.URLField):
+        return _("A web address beginning with https://.")
+    if isinstance(model_field, models.SlugField):
+        return _("Lowercase letters, digits and hyphens (export-voucher).")
+    return _("Text.")
+
+
+def _area_choices() -> list[tuple[str, str]]:
+    """Area codes of every questionnaire version, named as in the latest one."""
+    names: dict[str, str] = {}
+    for area in Area.objects.order_by("version__number", "order"):
+        names[area.code] = str(area.localized("name"))
+    return sorted(names.items())
+
+
+def _widget_choices(name: str, widget: widgets.Widget) -> list[tuple[str, str]]:
+    """The codes a column accepts, with their names in the page's language."""
+    if isinstance(widget, InstitutionWidget):
+        return [
+            (institution.code, str(institution.localized("name")))
+            for institution in Institution.objects.order_by("code")
+        ]
+    if isinstance(widget, CodeListWidget):  # the question bank's areas
+        return _area_choices()
+    if not isinstance(widget, ChoiceWidget | ChoiceListWidget):
+        return []
+    if name == "target_markets":
+        return [(code, str(country_name)) for code, country_name in countries]
+    if name == "ksic_divisions":
+        sections = dict(Industry.choices)
+        return [
+            (code, f"{section} {sections[section]}")
+            for code, section in KSIC_DIVISION_SECTIONS.items()
+        ]
+    if name == "hs_chapters":
+        return [(code, "") for code in HS_CHAPTERS]
+    labels = {
+        **dict(SupportType.choices),
+        **dict(Bottleneck.choices),
+        **dict(Industry.choices),
+        **dict(Region.choices),
+    }
+    return [(code, str(labels.get(code, ""))) for code in widget.choices]
+
+
+def column_labels(resource: resources.ModelResource) -> dict[str, str]:
+    """Each column's (and model field's) human name, in the page's language."""
+    labels: dict[str, str] = {}
+    model = resource._meta.model
+    for field in resource.get_import_fields():
+        try:
+            verbose = model._meta.get_field(field.attribute).verbose_name
+        except FieldDoesNotExist:
+            verbose = field.column_name
+        labels[field.column_name] = capfirst(str(verbose))
+        labels[field.attribute] = labels[field.column_name]
+    return labels
+
+
+class GuidedResource(CatalogResource):
+    """A resource whose import page explains its columns and offers a template file."""
+
+    # What a blank or a value means, beyond the model field's help text.
+    column_notes: Mapping[str, str | Promise] = {}
+
+    def example(self) -> Any:
+        """An unsaved instance that shows one valid value in every column."""
+        raise NotImplementedError
+
+    def template_dataset(self, *, native: bool = False) -> Dataset:
+        """The header row and one example row, written by the columns' own widgets.
+
+        `native` keeps numbers, dates and booleans as such (for XLSX cells).
+        """
+        instance = self.example()
+        import_fields = self.get_import_fields()
+        dataset = Dataset(headers=[field.column_name for field in import_fields])
+        dataset.append(
+            [
+                field.export(instance, force_native_type=native)
+                for field in import_fields
+            ]
+        )
+        return dataset
+
+    def column_guide(self) -> list[ColumnGuide]:
+        model = self._meta.model
+        example = dict(zip(*self._example_cells(), strict=True))
+        guide = []
+        for field in self.get_import_fields():
+            try:
+                model_field = model._meta.get_field(field.attribute)
+            except FieldDoesNotExist:
+                model_field = None
+            label = getattr(model_field, "verbose_name", field.column_name)
+            meaning = [
+                str(text)
+                for text in (
+                    getattr(model_field, "help_text", ""),
+                    self.column_notes.get(field.column_name, ""),
+                )
+                if text
+            ]
+            guide.append(
+                ColumnGuide(
+                    name=field.column_name,
+                    label=capfirst(str(label)),
+                    meaning=" ".join(meaning),
+                    required=field.column_name in self.required_columns,
+                    format=str(
+                        _widget_format(field.column_name, field.widget, model_field)
+                    ),
+                    choices=_widget_choices(field.column_name, field.widget),
+                    example=example[field.column_name],
+                )
+            )
+        return guide
+
+    def _example_cells(self) -> tuple[list[str], list[str]]:
+        dataset = self.template_dataset()
+        return list(dataset.headers or []), [str(cell) for cell in dataset[0]]
+
+
+class InstitutionResource(GuidedResource):
     required_columns = ("code", "name_ko", "name_en", "abbreviation")
+
+    def example(self) -> Institution:
+        return Institution(
+            code="example-agency",
+            abbreviation="EXA",
+            name_ko="예시 수출지원기관",
+            name_en="Example Export Agency",
+            website="https://www.example.or.kr",
+            contact="1600-0000",
+        )
 
     class Meta:
         model = Institution
@@ -474,7 +670,7 @@ PROGRAM_COLUMNS = [
 ]
 
 
-class ProgramResource(CatalogResource):
+class ProgramResource(GuidedResource):
     """Programs, one a row, keyed by their code; see PROGRAM_COLUMNS for the columns."""
 
     required_columns = (
@@ -555,6 +751,74 @@ class ProgramResource(CatalogResource):
     checked_on = _field("checked_on", IsoDateWidget())
     verified = _field("verified", DefaultBooleanWidget(True))
     verification_note = _textual("verification_note")
+
+    column_notes = {
+        "industries": gettext_lazy("Blank: every industry."),
+        "ksic_divisions": gettext_lazy("Blank in both product columns: every product."),
+        "target_markets": gettext_lazy(
+            "Two-letter ISO 3166 country codes. Blank: every market."
+        ),
+        "regions": gettext_lazy("Blank: every region."),
+        "export_min_usd": gettext_lazy("Blank: no lower limit."),
+        "export_max_usd": gettext_lazy(
+            "Firms must export less than this. Blank: no upper limit."
+        ),
+        "max_employees": gettext_lazy("Blank: no limit."),
+        "max_revenue_krw": gettext_lazy("Blank: no limit."),
+        "application_months": gettext_lazy(
+            "Blank, with no dates either: all year round."
+        ),
+    }
+
+    def example(self) -> Program:
+        """A program that passes every check, with codes that exist in this database."""
+        institution = (
+            Institution.objects.filter(code="kotra").first()
+            or Institution.objects.order_by("code").first()
+        )
+        areas = [code for code, _name in _area_choices()][:2]
+        return Program(  # type: ignore[misc]  # CountryField takes a list of codes
+            code="example-program",
+            institution=institution,
+            name_ko="예시 지원사업 (이 행을 지우고 쓰세요)",
+            name_en="Example program (replace this row)",
+            description_ko="해외 바이어와의 1:1 상담을 주선합니다.",
+            description_en="One-to-one meetings with overseas buyers.",
+            support_type=SupportType.BUYER_MATCHING,
+            bottlenecks=["sales_routes", "funds"],
+            areas=areas,
+            family="",
+            includes_diagnosis=False,
+            stage_min=3,
+            stage_max=6,
+            export_min_usd=None,
+            export_max_usd=1_000_000,
+            max_employees=300,
+            max_revenue_krw=50_000_000_000,
+            exported_last_year=None,
+            age_min_years=None,
+            age_max_years=7,
+            industries=["C", "G"],
+            ksic_divisions=["10", "28"],
+            hs_chapters=[],
+            target_markets=["US", "VN"],
+            regions=["seoul", "busan"],
+            fee_min_krw=0,
+            fee_max_krw=200_000,
+            capacity=40,
+            application_months=[3, 4],
+            application_opens=date(2026, 3, 2),
+            application_closes=date(2026, 4, 30),
+            application_url="https://www.example.or.kr/apply",
+            contact="1600-0000",
+            how_to_apply_ko="온라인으로 신청합니다.",
+            how_to_apply_en="Apply online.",
+            is_active=True,
+            source_url="https://www.example.or.kr/programs/buyer-days",
+            checked_on=date(2026, 1, 5),
+            verified=True,
+            verification_note="",
+        )
 
     class Meta:
         model = Program

@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.text import capfirst
 from tablib import Dataset
 
 from programs.models import Institution, Program
@@ -233,6 +235,65 @@ def test_it_shows_a_readable_eligibility_summary(client, steve, gateway):
     assert "stages 2–5 · exports under US$500,000" in page
 
 
+def test_it_names_industries_and_markets_instead_of_listing_codes(
+    client, steve, gateway
+):
+    Program.objects.filter(pk=gateway.pk).update(
+        industries=["C", "G"], target_markets=["DE", "GB"]
+    )
+    client.force_login(steve)
+    page = client.get(f"{CHANGELIST}?q={gateway.code}").content.decode()
+    assert "industries Manufacturing, Wholesale and retail trade" in page
+    assert "markets Germany, United Kingdom" in page
+    assert "industries C, G" not in page
+    assert "markets DE, GB" not in page
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    page = client.get(f"{CHANGELIST}?q={gateway.code}").content.decode()
+    assert "업종 제조업, 도매 및 소매업" in page
+    assert "시장 독일, 영국" in page
+
+
+def test_the_program_list_makes_as_many_queries_for_many_programs_as_for_few(
+    client, steve, gateway, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(steve)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(CHANGELIST).status_code == 200
+    kotra = Institution.objects.get(code="kotra")
+    other = Institution.objects.create(
+        code="test-other", name_ko="다른 기관", name_en="Other", abbreviation="OTH"
+    )
+    for number in range(6):
+        Program.objects.create(
+            institution=other if number % 2 else kotra,
+            code=f"test-more-{number}",
+            name_ko=f"추가 사업 {number}",
+            name_en=f"More {number}",
+            description_ko="설명",
+            description_en="Description",
+            support_type="training",
+            industries=["C", "G"],
+            target_markets=["DE", "US"],
+            regions=["seoul"],
+        )
+    with django_assert_num_queries(len(few)):
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == Program.objects.count()
+
+
+def test_it_keeps_the_target_market_label_beside_its_picker(client, steve, gateway):
+    client.force_login(steve)
+    page = client.get(change_url(gateway)).content.decode()
+    # SelectFilter2.js moves the picker to the front of the select's parent: that
+    # parent must be a wrapper of its own, not the row holding the label too.
+    assert '<div class="select-filter-wrapper"><select name="target_markets"' in page
+    assert "/static/css/admin-catalog.css" in page
+
+
 def test_it_edits_list_fields_as_checkboxes_not_json(client, steve, gateway):
     client.force_login(steve)
     page = client.get(change_url(gateway)).content.decode()
@@ -390,6 +451,14 @@ BAD_ROWS = [
 ]
 
 
+def labelled(reason: str) -> str:
+    """ "stage_min: ..." as the page says it: "Lowest stage: ..." (English UI)."""
+    field, message = reason.split(": ", 1)
+    label = Program._meta.get_field(field).verbose_name
+    with translation.override("en"):
+        return f"{capfirst(str(label))}: {message}"
+
+
 @pytest.mark.parametrize(("changes", "reason"), BAD_ROWS)
 def test_it_imports_nothing_from_a_file_with_a_bad_row_and_names_it(
     client, steve, gateway, changes, reason
@@ -407,7 +476,8 @@ def test_it_imports_nothing_from_a_file_with_a_bad_row_and_names_it(
     assert response.context.get("confirm_form") is None
     assert 'name="confirm"' not in page
     assert "Nothing was imported" in page
-    assert escape(f"Row 3: {reason}") in page
+    assert page.count(escape(f"Row 3: {labelled(reason)}")) == 1
+    assert escape(reason) not in page  # no field codes in the message
     invalid = response.context["result"].invalid_rows
     assert [row.number for row in invalid] == [3]
     assert Program.objects.count() == before
@@ -424,11 +494,11 @@ def test_it_names_every_bad_row_of_a_file(client, steve, version):
         new_row(code="bad-two", stage_min="0", capacity="abc"),
     ]
     page = preview(client, csv_file(rows)).content.decode()
-    assert escape("Row 1: institution: Unknown institution code “nope”.") in page
+    assert escape("Row 1: Institution: Unknown institution code “nope”.") in page
     assert (
         escape(
-            "Row 3: stage_min: Stage 0 is outside 1–9. · capacity: “abc” is not a whole "
-            "number."
+            "Row 3: Lowest stage: Stage 0 is outside 1–9. · Capacity (firms): “abc” is "
+            "not a whole number."
         )
         in page
     )
@@ -440,7 +510,7 @@ def test_it_refuses_a_code_given_on_two_rows(client, steve, version):
     rows = [new_row(), new_row(name_en="Second")]
     page = preview(client, csv_file(rows)).content.decode()
     assert (
-        escape("Row 1: code: Code “test-buyer-days” is on more than one row: 1, 2.")
+        escape("Row 1: Code: Code “test-buyer-days” is on more than one row: 1, 2.")
         in page
     )
     assert not Program.objects.filter(code="test-buyer-days").exists()
@@ -498,7 +568,7 @@ def test_it_rolls_back_the_whole_file_when_confirm_meets_a_new_problem(
     assert Program.objects.count() == before
     assert not Program.objects.filter(code="kept-back").exists()
     page = client.get(IMPORT).content.decode()
-    assert escape("Row 2: institution: Unknown institution code “gone”.") in page
+    assert escape("Row 2: Institution: Unknown institution code “gone”.") in page
 
 
 def test_it_imports_nothing_outside_the_admin_either(version):
@@ -535,6 +605,171 @@ def test_it_imports_an_xlsx_file(client, steve, version):
     assert (program.stage_min, program.stage_max, program.capacity) == (2, 4, 40)
     assert program.max_employees is None
     assert program.application_opens == date(2025, 3, 1)
+
+
+# --- Import guide and template files ------------------------------------------------------
+
+
+def template_url(extension: str) -> str:
+    return reverse("admin:programs_program_import_template", args=[extension])
+
+
+@pytest.mark.parametrize(
+    ("extension", "file_format", "content_type"),
+    [
+        ("csv", CSV_FORMAT, "text/csv; charset=utf-8"),
+        (
+            "xlsx",
+            XLSX_FORMAT,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ],
+)
+def test_it_offers_a_template_file_that_imports_back_as_its_example_row(
+    client, steve, version, extension, file_format, content_type
+):
+    client.force_login(steve)
+    response = client.get(template_url(extension))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="program-import-template.{extension}"'
+    )
+    if extension == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == PROGRAM_COLUMNS
+    assert len(rows) == 2
+
+    before = Program.objects.count()
+    upload = SimpleUploadedFile(f"template.{extension}", response.content)
+    result = preview(client, upload, file_format).context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.valid_rows()] == ["new"]
+    assert [row.object_repr for row in result.valid_rows()] == [
+        "예시 지원사업 (이 행을 지우고 쓰세요)"
+    ]
+    assert Program.objects.count() == before
+
+
+def test_the_template_file_is_the_resource_s_dry_run_importable_example(version):
+    dataset = ProgramResource().template_dataset()
+    assert dataset.headers == PROGRAM_COLUMNS
+    assert dataset.dict[0]["code"] == "example-program"
+    result = ProgramResource().import_data(dataset, dry_run=True)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["new"] == 1
+    assert not Program.objects.filter(code="example-program").exists()
+
+
+def test_it_offers_an_institution_template_too(client, steve, version):
+    client.force_login(steve)
+    url = reverse("admin:programs_institution_import_template", args=["csv"])
+    response = client.get(url)
+    assert response.status_code == 200
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header == "code,name_ko,name_en,abbreviation,website,contact"
+
+
+def test_it_answers_404_for_a_template_in_an_unknown_format(client, steve, version):
+    client.force_login(steve)
+    assert client.get(template_url("json")).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["carol", "alice", "bob"])
+def test_it_keeps_template_files_from_firms_and_consultants(
+    client, who, request, version
+):
+    client.force_login(request.getfixturevalue(who))
+    for extension in ["csv", "xlsx"]:
+        url = template_url(extension)
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/login/?next={url}"
+
+
+def test_it_keeps_template_files_from_admin_users_who_may_not_import(
+    client, carol, version
+):
+    carol.is_staff = True  # reaches the admin, with view permissions only
+    carol.save()
+    client.force_login(carol)
+    response = client.get(template_url("csv"))
+    assert response.status_code == 403
+    assert b"example-program" not in response.content
+
+
+def test_the_anonymous_visitor_gets_the_login_page_not_the_file(client, version):
+    url = template_url("csv")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={url}"
+
+
+def test_the_import_page_states_each_column_s_values(client, steve, version):
+    client.force_login(steve)
+    page = client.get(IMPORT).content.decode()
+    assert template_url("csv") in page
+    assert template_url("xlsx") in page
+    for column in PROGRAM_COLUMNS:
+        assert f'id="column-{column}"' in page, column
+    assert "A stage, a whole number from 1 to 9." in page
+    assert "An amount in US dollars" in page
+    assert "An amount in won" in page
+    assert "A date as YYYY-MM-DD (2026-03-01)." in page
+    assert "<code>seoul</code> Seoul" in page
+    assert "<code>C</code> Manufacturing" in page
+    assert "<code>DE</code> Germany" in page
+    assert "<code>buyer_matching</code> Buyer matching" in page
+    assert "<code>kotra</code>" in page
+    # The raw list of field codes import-export prints is gone.
+    assert "This importer will import the following fields" not in page
+
+
+def test_the_import_page_speaks_korean_in_korean(client, steve, version):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    client.force_login(steve)
+    page = client.get(IMPORT).content.decode()
+    assert "<code>seoul</code> 서울" in page
+    assert "<code>C</code> 제조업" in page
+    assert "<code>DE</code> 독일" in page
+    assert "최저 단계" in page
+
+
+def test_the_import_page_makes_as_many_queries_for_many_programs_as_for_few(
+    client, steve, gateway, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(steve)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(IMPORT).status_code == 200
+    Institution.objects.create(
+        code="test-other", name_ko="다른 기관", name_en="Other", abbreviation="OTH"
+    )
+    Program.objects.filter(pk=gateway.pk).update(name_en="Renamed")
+    with django_assert_num_queries(len(few)):
+        client.get(IMPORT)
+
+
+def test_it_lists_each_problem_once_with_the_column_s_korean_name(
+    client, steve, version
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    client.force_login(steve)
+    rows = [new_row(code="bad-one", stage_min="0", capacity="abc")]
+    response = preview(client, csv_file(rows))
+    page = response.content.decode()
+    assert page.count("0단계는 1–9 범위를 벗어납니다.") == 1
+    assert page.count("정수가 아닙니다.") == 1
+    assert "최저 단계: 0단계는" in page
+    assert "stage_min:" not in page
+    assert "capacity:" not in page
+    # Not repeated in the messages above the page either.
+    assert not [str(m) for m in response.context["messages"]]
 
 
 # --- Export ----------------------------------------------------------------------------------
