@@ -68,7 +68,13 @@ AGENCY_ONLY = {
     "diagnostics:agency_report_status",
     "diagnostics:agency_report_request",
     "diagnostics:agency_report_download",
+    "diagnostics:agency_note_add",
+    "diagnostics:agency_assign",
+    "diagnostics:agency_set_status",
+    "diagnostics:agency_override_stage",
 }
+# Agency pages that staff may not use either: consultants' own judgement.
+CONSULTANTS_ONLY = {"diagnostics:agency_override_stage"}
 
 
 def _named_patterns(resolver: URLResolver, namespace: str = "") -> Iterator[str]:
@@ -113,6 +119,10 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_report_status": [submitted.pk],
         "diagnostics:agency_report_request": [submitted.pk],
         "diagnostics:agency_report_download": [submitted.pk, report.pk],
+        "diagnostics:agency_note_add": [submitted.pk],
+        "diagnostics:agency_assign": [submitted.pk],
+        "diagnostics:agency_set_status": [submitted.pk],
+        "diagnostics:agency_override_stage": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
         "diagnostics:method_version": [1],
         "accounts:signup_confirm": ["not-a-token"],
@@ -133,6 +143,10 @@ POSTS = {
     "diagnostics:agency_refresh_recommendations",
     "diagnostics:report_request",
     "diagnostics:agency_report_request",
+    "diagnostics:agency_note_add",
+    "diagnostics:agency_assign",
+    "diagnostics:agency_set_status",
+    "diagnostics:agency_override_stage",
     "accounts:logout",
     "set_language",
 }
@@ -220,6 +234,9 @@ def test_the_regions_consultant_the_lead_and_staff_open_agency_pages(
 ):
     client.force_login(request.getfixturevalue(who))
     response = _get(client, name, firm_a_urls[name])
+    if who == "steve" and name in CONSULTANTS_ONLY:
+        assert response.status_code == 404
+        return
     assert response.status_code in {200, 302}
     if name == "diagnostics:agency_list":
         assert "에이상사" in response.content.decode()
