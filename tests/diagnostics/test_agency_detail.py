@@ -385,3 +385,56 @@ def test_a_redisplayed_form_keeps_a_fixed_query_count(client, carol, lena, submi
     few = count()
     _review_history(submitted, lena, 18)
     assert count() == few
+
+
+# --- What the firm sees ---------------------------------------------------------------
+
+
+def test_the_firms_notice_shows_both_stages_and_the_reason(carol, submitted):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from diagnostics.review import override_notice
+
+    stage = other_stage(submitted)
+    diagnostic_override_stage(
+        diagnostic=submitted, stage=stage, reason="Visited the plant.", actor=carol
+    )
+    with translation.override("en"):
+        html = render_to_string(
+            "diagnostics/_stage_override_notice.html",
+            {"override_notice": override_notice(submitted)},
+        )
+    assert (
+        f"set your stage to {stage} (computed from your answers: {submitted.stage})"
+        in html
+    )
+    assert "Visited the plant." in html and "carol@example.com" not in html
+    assert (
+        render_to_string(
+            "diagnostics/_stage_override_notice.html", {"override_notice": None}
+        ).strip()
+        == ""
+    )
+
+
+@pytest.mark.parametrize("name", ["diagnostics:history", "diagnostics:compare"])
+def test_the_firms_history_and_compare_show_the_stage_it_is_given(
+    english, alice, carol, submitted, name
+):
+    earlier = _past_results(submitted, 1)[0]
+    stage = other_stage(submitted)
+    diagnostic_override_stage(
+        diagnostic=submitted, stage=stage, reason="Visited.", actor=carol
+    )
+    english.force_login(alice)
+    path = reverse(name)
+    if name == "diagnostics:compare":
+        path += f"?a={earlier.pk}&b={submitted.pk}"
+    response = english.get(path)
+    assert response.status_code == 200
+    shown = response.content.decode()
+    if name == "diagnostics:history":
+        assert f"<td>{stage} / 9</td>" in shown
+    else:
+        assert f"Stage {stage}</span>" in shown
