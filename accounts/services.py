@@ -78,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "programs.view_program",
         "programs.view_institution",
         "programs.refresh_recommendations",
+        "diagnostics.override_stage",
     ],
     Role.LEAD_CONSULTANT: [
         "diagnostics.view_diagnostic",
@@ -86,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "programs.view_program",
         "programs.view_institution",
         "programs.refresh_recommendations",
+        "diagnostics.override_stage",
     ],
     Role.STAFF: [
         "accounts.view_company",

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from diagnostics.models import Option, Question, QuestionKind
+from diagnostics.models import Option, Question, QuestionKind, ReviewStatus
 from diagnostics.selectors import AnswerRow
 from diagnostics.services import AnswerValue
 from diagnostics.templatetags.format_tags import plain_decimal
@@ -213,3 +213,111 @@ class RefreshReasonForm(forms.Form):
             "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),
         },
     )
+
+
+# --- The consultant's review of a diagnostic (diagnostics.review) ---------------------
+# Forms check the shape of the input; the services check the rest (an assignee in
+# scope, an override that differs from the computed stage) and the views put their
+# ValidationError on the form.
+
+
+class NoteForm(forms.Form):
+    """A consultant's note on this firm's diagnostic; internal, never shown to it."""
+
+    body = forms.CharField(
+        label=_("New note"),
+        help_text=_("Seen by consultants only, never by the firm."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write the note first."),
+            "max_length": _("Keep a note to %(limit_value)d characters or fewer."),
+        },
+    )
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write the note first."), code="required")
+        return body
+
+
+class AssignForm(forms.Form):
+    """Who works on this diagnostic: one of the agency users who can see it, or no one."""
+
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={
+            "invalid_choice": _(
+                "Choose a consultant who can see this firm's diagnostic."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, users: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("No one"))] + [(user.pk, user.email) for user in users]
+
+
+class ReviewStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Review status"),
+        choices=ReviewStatus.choices,
+        error_messages={"invalid_choice": _("Choose one of the review statuses.")},
+    )
+
+
+class StageOverrideForm(forms.Form):
+    """The stage the firm is shown, with the reason it reads beside it."""
+
+    stage = forms.TypedChoiceField(
+        label=_("Stage the firm is shown"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose a stage from 1 to 9.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_(
+            "Required, and shown to the firm on its result page and in its report, "
+            "without your name."
+        ),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Give the reason for the stage: the firm reads it."),
+            "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        stage_names: list[tuple[int, str]],
+        computed: int | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["stage"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [
+            ("", _("Use the computed stage (%(stage)s)") % {"stage": computed})
+        ] + [
+            (stage, _("Stage %(stage)d. %(name)s") % {"stage": stage, "name": name})
+            for stage, name in stage_names
+        ]
+
+    def clean_reason(self) -> str:
+        reason: str = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(
+                _("Give the reason for the stage: the firm reads it."),
+                code="required",
+            )
+        return reason

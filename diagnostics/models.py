@@ -572,6 +572,8 @@ class Diagnostic(TimeStampedModel):
         permissions = [
             # Lead consultants and staff; a consultant sees their own region only.
             ("view_all_regions", _("Can view the diagnostics of every region")),
+            # Consultants and lead consultants: set the stage a firm is shown.
+            ("override_stage", _("Can override the stage of a diagnostic")),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -32,7 +32,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from diagnostics.models import Diagnostic, Report, ReportStatus
+from diagnostics.models import (
+    Diagnostic,
+    Report,
+    ReportStatus,
+    ReviewEvent,
+    ReviewEventKind,
+)
 from diagnostics.presenters import result_view
 from diagnostics.questionnaire import QuestionnaireContent, questionnaire_content
 from diagnostics.selectors import AnswerRow, answers_by_question
@@ -69,17 +75,36 @@ def report_language(language: str) -> str:
 
 
 def report_notes(diagnostic: Diagnostic) -> list[dict[str, Any]]:
-    """Consultant notes the report shows: none exist yet.
+    """Consultant notes the report shows: none, on purpose.
 
-    The consultant workspace's ConsultantNote rows (author, date, body) will be read here;
-    through `report_content_version` a new note then calls for a new report.
+    ConsultantNote rows are the consultants' internal working notes (on a firm they
+    may be blunt, or name other firms): they are never printed in the firm's report.
+    What a consultant tells the firm goes through the stage override's reason.
     """
     return []
 
 
 def report_override(diagnostic: Diagnostic) -> dict[str, Any] | None:
-    """The stage override the report shows: none exist yet (see report_notes)."""
-    return None
+    """A consultant's stage override as the report prints it; None without one.
+
+    Language-neutral (it is part of `report_content_version`, the same in both
+    languages): the stage, the computed stage, the reason and when it was set. No
+    consultant is named, as on the firm's result page. One query, only when set.
+    """
+    if diagnostic.stage_override is None:
+        return None
+    event = (
+        ReviewEvent.objects.filter(diagnostic=diagnostic, kind=ReviewEventKind.OVERRIDE)
+        .order_by("-created_at", "-pk")
+        .values("reason", "created_at")
+        .first()
+    )
+    return {
+        "stage": diagnostic.stage_override,
+        "computed_stage": diagnostic.stage,
+        "reason": event["reason"] if event else "",
+        "set_at": event["created_at"] if event else None,
+    }
 
 
 def _recommended_rows(diagnostic: Diagnostic) -> list[tuple[Any, ...]]:
@@ -145,7 +170,7 @@ def _appendix(
     ]
 
 
-def _gates(
+def gate_facts(
     content: QuestionnaireContent, diagnostic: Diagnostic
 ) -> list[dict[str, Any]]:
     """The gating facts, each with the stage that first asks for it and whether the
@@ -173,6 +198,23 @@ def _phases(ladder: Sequence[Any]) -> list[dict[str, Any]]:
     return phases
 
 
+def _override_for_print(
+    content: QuestionnaireContent, diagnostic: Diagnostic
+) -> dict[str, Any] | None:
+    """report_override with the stage names, worded in the active language."""
+    override = report_override(diagnostic)
+    if override is None:
+        return None
+    computed = override["computed_stage"]
+    return {
+        **override,
+        "name": content.stage_rule(override["stage"]).localized("name"),
+        "computed_name": content.stage_rule(computed).localized("name")
+        if computed
+        else "",
+    }
+
+
 def report_context(diagnostic: Diagnostic) -> dict[str, Any]:
     """The report template's context, worded in the active language."""
     content = questionnaire_content(diagnostic.version)
@@ -182,13 +224,13 @@ def report_context(diagnostic: Diagnostic) -> dict[str, Any]:
         "company_name": diagnostic.company.display_name,
         "view": view,
         "phases": _phases(view["ladder"]),
-        "gates": _gates(content, diagnostic),
+        "gates": gate_facts(content, diagnostic),
         "recommendations": recommendations_for(diagnostic),
         "appendix": _appendix(content, diagnostic),
         "question_count": len(content.questions),
         # The consultant workspace's place in the report: empty, it renders nothing.
         "consultant_notes": report_notes(diagnostic),
-        "override": report_override(diagnostic),
+        "override": _override_for_print(content, diagnostic),
         "generated_at": timezone.localtime(),
         # Inline SVG takes no style from the document: the chart brings its own.
         "chart_for_print": True,

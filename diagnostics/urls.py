@@ -32,6 +32,21 @@ urlpatterns = [
         insight_views.program_uptake,
         name="program_uptake",
     ),
+    # The consultant's review of a diagnostic (diagnostics.review).
+    path(
+        "agency/<int:pk>/notes/", agency_views.agency_note_add, name="agency_note_add"
+    ),
+    path("agency/<int:pk>/assign/", agency_views.agency_assign, name="agency_assign"),
+    path(
+        "agency/<int:pk>/status/",
+        agency_views.agency_set_status,
+        name="agency_set_status",
+    ),
+    path(
+        "agency/<int:pk>/override/",
+        agency_views.agency_override_stage,
+        name="agency_override_stage",
+    ),
     # The PDF report.
     path("<int:pk>/report/status/", report_views.report_status, name="report_status"),
     path(

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.test.utils import override_settings
+from django.utils import translation
 
 from accounts.models import Role
 from diagnostics.demo import best, diagnostic_fill
@@ -70,6 +71,19 @@ def _reports_storage(tmp_path_factory):
     }
     with override_settings(STORAGES=storages):
         yield location
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language.
+
+    A request in English leaves English active in the test's thread (LocaleMiddleware
+    activates a language and nothing deactivates it), which would leak into the next
+    test that reads a translated string outside a request.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -70,7 +70,13 @@ AGENCY_ONLY = {
     "diagnostics:agency_report_request",
     "diagnostics:agency_report_download",
     "diagnostics:agency_statistics",
+    "diagnostics:agency_note_add",
+    "diagnostics:agency_assign",
+    "diagnostics:agency_set_status",
+    "diagnostics:agency_override_stage",
 }
+# Agency pages that staff may not use either: consultants' own judgement.
+CONSULTANTS_ONLY = {"diagnostics:agency_override_stage"}
 
 
 def _named_patterns(resolver: URLResolver, namespace: str = "") -> Iterator[str]:
@@ -119,6 +125,10 @@ def firm_a_urls(alice, content):
             submitted.pk,
             submitted.recommendations.filter(kind="recommended").first().pk,
         ],
+        "diagnostics:agency_note_add": [submitted.pk],
+        "diagnostics:agency_assign": [submitted.pk],
+        "diagnostics:agency_set_status": [submitted.pk],
+        "diagnostics:agency_override_stage": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
         "diagnostics:method_version": [1],
         "accounts:signup_confirm": ["not-a-token"],
@@ -140,6 +150,10 @@ POSTS = {
     "diagnostics:report_request",
     "diagnostics:agency_report_request",
     "diagnostics:program_uptake",
+    "diagnostics:agency_note_add",
+    "diagnostics:agency_assign",
+    "diagnostics:agency_set_status",
+    "diagnostics:agency_override_stage",
     "accounts:logout",
     "set_language",
 }
@@ -230,6 +244,9 @@ def test_the_regions_consultant_the_lead_and_staff_open_agency_pages(
 ):
     client.force_login(request.getfixturevalue(who))
     response = _get(client, name, firm_a_urls[name])
+    if who == "steve" and name in CONSULTANTS_ONLY:
+        assert response.status_code == 404
+        return
     assert response.status_code in {200, 302}
     if name == "diagnostics:agency_list":
         assert "에이상사" in response.content.decode()

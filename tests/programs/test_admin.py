@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Field
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -454,7 +455,9 @@ BAD_ROWS = [
 def labelled(reason: str) -> str:
     """ "stage_min: ..." as the page says it: "Lowest stage: ..." (English UI)."""
     field, message = reason.split(": ", 1)
-    label = Program._meta.get_field(field).verbose_name
+    model_field = Program._meta.get_field(field)
+    assert isinstance(model_field, Field)
+    label = model_field.verbose_name
     with translation.override("en"):
         return f"{capfirst(str(label))}: {message}"
 
