@@ -164,13 +164,15 @@ def _steps(
 ) -> list[dict[str, object]]:
     """The wizard's page buttons: each page's number, whether it is the page shown,
     and whether all its questions (those the firm's track asks) are answered."""
+    asked = {question.pk for question in content.asked(track)}
     return [
         {
             "number": number,
             "current": number == step,
             "complete": all(
                 question.pk in answers
-                for question in content.asked_in(area_content, track)
+                for question in area_content.questions
+                if question.pk in asked
             ),
         }
         for number, area_content in enumerate(content.areas, start=1)
