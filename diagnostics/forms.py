@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -20,9 +21,15 @@ def _plain(value: Decimal | None) -> Decimal | None:
     return None if value is None else plain_decimal(value)
 
 
+def _choices(options: tuple[Option, ...]) -> list[tuple[int, str]]:
+    return [(option.pk, option.localized("label")) for option in options]
+
+
 def _choice_field(question: Question, options: tuple[Option, ...]) -> forms.Field:
     return forms.TypedChoiceField(
-        choices=[(option.pk, option.localized("label")) for option in options],
+        # A callable: the list is built only when a sent answer is validated, not
+        # for every question of every page shown (the page draws its own radios).
+        choices=partial(_choices, options),
         coerce=int,
         required=False,
         widget=forms.RadioSelect,
@@ -164,14 +171,14 @@ class StepForm(forms.Form):
                 unit=question.localized("unit"),
             )
         else:
+            # Drawn by the radio_options tag (diagnostics/templatetags/wizard_tags.py).
             row["options"] = [
                 {
-                    "id": f"id_{name}_{index}",
                     "value": option.pk,
                     "label": option.localized("label"),
                     "checked": str(option.pk) == chosen,
                 }
-                for index, option in enumerate(options)
+                for option in options
             ]
         return row
 

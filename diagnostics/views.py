@@ -149,7 +149,7 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
         "step": step,
         "revision": revision,
         "step_count": content.step_count,
-        "steps": _steps(content, track, state.answers),
+        "steps": _steps(content, track, state.answers, step),
         "answered": _answered_count(state.answers, asked),
         "question_count": len(asked),
     }
@@ -157,14 +157,18 @@ def step(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
 
 
 def _steps(
-    content: QuestionnaireContent, track: str | None, answers: Mapping[int, object]
+    content: QuestionnaireContent,
+    track: str | None,
+    answers: Mapping[int, object],
+    step: int,
 ) -> list[dict[str, object]]:
-    """The wizard's page buttons: each page's number, and whether all its questions
-    (those the firm's track asks) are answered."""
+    """The wizard's page buttons: each page's number, whether it is the page shown,
+    and whether all its questions (those the firm's track asks) are answered."""
     asked = {question.pk for question in content.asked(track)}
     return [
         {
             "number": number,
+            "current": number == step,
             "complete": all(
                 question.pk in answers
                 for question in area_content.questions
@@ -235,7 +239,7 @@ def _autosave_response(
             question_count=len(asked),
             step=progress["step"],
             step_count=content.step_count,
-            steps=_steps(content, progress["track"], answers),
+            steps=_steps(content, progress["track"], answers, progress["step"]),
             saved_at=timezone.localtime(saved.updated_at),
         )
     return render(request, "diagnostics/_autosave.html", context)
