@@ -61,6 +61,7 @@ def _stage_name(content: QuestionnaireContent, stage: int) -> str:
 
 
 def reason_text(content: QuestionnaireContent, reason: dict[str, Any]) -> str:
+    """A stage reason, worded about no one in particular: firms and consultants read it."""
     stage = reason["stage"]
     values = {
         "stage": stage,
@@ -71,21 +72,20 @@ def reason_text(content: QuestionnaireContent, reason: dict[str, Any]) -> str:
     }
     templates = {
         "score_reached": _(
-            "Your total score of %(score)s reaches the %(threshold)s points that stage "
+            "A total score of %(score)s reaches the %(threshold)s points that stage "
             "%(stage)s (%(name)s) asks for."
         ),
-        "gate_met": _(
-            "You meet the condition of stage %(stage)s (%(name)s): %(fact)s."
-        ),
+        "gate_met": _("The condition of stage %(stage)s (%(name)s) is met: %(fact)s."),
         "score_short": _(
             "Stage %(stage)s (%(name)s) needs a total score of %(threshold)s; "
-            "yours is %(score)s."
+            "the total score is %(score)s."
         ),
         "gate_missing": _(
-            "Stage %(stage)s (%(name)s) requires: %(fact)s. Your answers do not show this yet."
+            "Stage %(stage)s (%(name)s) requires: %(fact)s. The answers do not show "
+            "this yet."
         ),
         "track_floor": _(
-            "Your company profile shows: %(fact)s. A firm that exports is at stage "
+            "The company profile shows: %(fact)s. A firm that exports is at stage "
             "%(stage)s (%(name)s) at least, whatever its answers."
         ),
     }
@@ -93,7 +93,7 @@ def reason_text(content: QuestionnaireContent, reason: dict[str, Any]) -> str:
     if kind == "gate_missing" and _is_profile_fact(content, reason.get("fact")):
         return (
             _(
-                "Stage %(stage)s (%(name)s) requires: %(fact)s. Your company profile's "
+                "Stage %(stage)s (%(name)s) requires: %(fact)s. The company profile's "
                 "export figures do not show this yet."
             )
             % values
@@ -179,6 +179,8 @@ def result_view(
         "strongest": content.area_by_code[result["strongest_area"]].localized("name"),
         "weakest": content.area_by_code[result["weakest_area"]].localized("name"),
         "reasons": [reason_text(content, item) for item in result["reasons"]],
+        **_verdict(content, stage, result["reasons"]),
+        "phase_note": phase_note(content, stage),
         # The next stage's missing gates are already among the reasons.
         "capped_by": [
             reason_text(content, item)
@@ -187,6 +189,67 @@ def result_view(
         ],
         "next_plan": next_plan,
         "basis": _result_basis(content, diagnostic, result),
+    }
+
+
+# What each of the three phases means, in a few words (the phase names are data).
+PHASE_MEANINGS = {
+    "preparation": gettext_lazy("getting ready for a first export"),
+    "use": gettext_lazy("exporting, from first orders to several markets"),
+    "deepening": gettext_lazy(
+        "exports are a large, steady part of the business, with a presence abroad"
+    ),
+}
+
+
+def phase_note(content: QuestionnaireContent, stage: int) -> str:
+    """One sentence on the stage's phase and the three phases of the ladder."""
+    spans: dict[str, list[int]] = {}
+    labels: dict[str, str] = {}
+    for rule in content.stage_rules:
+        spans.setdefault(rule.phase, []).append(rule.stage)
+        labels[rule.phase] = str(rule.get_phase_display())
+    current = content.stage_rule(stage).phase
+    stages = spans[current]
+    return _(
+        "The “%(phase)s” phase covers stages %(first)s–%(last)s: %(meaning)s. The "
+        "nine stages fall into three phases: %(phases)s."
+    ) % {
+        "phase": labels[current],
+        "first": stages[0],
+        "last": stages[-1],
+        "meaning": PHASE_MEANINGS.get(current, labels[current]),
+        "phases": ", ".join(
+            _("%(phase)s (stages %(first)s–%(last)s)")
+            % {"phase": labels[phase], "first": found[0], "last": found[-1]}
+            for phase, found in spans.items()
+        ),
+    }
+
+
+# Reasons that say why the firm is where it is, and those that keep it from the next stage.
+_WHY_KINDS = ("track_floor", "score_reached", "gate_met")
+_BLOCKING_KINDS = ("score_short", "gate_missing")
+
+
+def _verdict(
+    content: QuestionnaireContent, stage: int, reasons: list[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """The reasons split for a reader: why this stage (its own reasons first, those of
+    the stages passed on the way after), and what keeps the firm from the next one."""
+    why = [
+        item
+        for item in reasons
+        if item["kind"] in _WHY_KINDS and item["stage"] == stage
+    ]
+    earlier = [
+        item for item in reasons if item["kind"] in _WHY_KINDS and item not in why
+    ]
+    blocking = [item for item in reasons if item["kind"] in _BLOCKING_KINDS]
+    return {
+        "why": [reason_text(content, item) for item in why],
+        "met_earlier": [reason_text(content, item) for item in earlier],
+        "blocking": [reason_text(content, item) for item in blocking],
     }
 
 

@@ -34,147 +34,155 @@ def _label(choices: type[models.Choices], value: object) -> str:
 
 SENTENCES: dict[str, Callable[[Reason], str]] = {
     "stage_in_range": lambda r: (
-        _("Your stage (%(stage)s) is within this program's stages %(min)s–%(max)s.")
+        _("Stage %(stage)s is within this program's stages %(min)s–%(max)s.")
         % dict(r.params)
     ),
     "stage_below_min": lambda r: (
-        _("This program starts at stage %(min)s; you are at %(stage)s.")
+        _("This program starts at stage %(min)s; the current stage is %(stage)s.")
         % dict(r.params)
     ),
     "stage_above_max": lambda r: (
-        _("This program is for stages up to %(max)s; you are at %(stage)s.")
+        _("This program is for stages up to %(max)s; the current stage is %(stage)s.")
         % dict(r.params)
     ),
     "export_below_max": lambda r: (
-        _("You export US$%(exports)s a year, under this program's US$%(limit)s limit.")
+        _(
+            "Exports of US$%(exports)s a year are under this program's US$%(limit)s "
+            "limit."
+        )
         % {"exports": _money(r.param("exports")), "limit": _money(r.param("limit"))}
     ),
     "export_at_least_min": lambda r: (
         _(
-            "You export US$%(exports)s a year, at least the US$%(minimum)s this program asks for."
+            "Exports of US$%(exports)s a year are at least the US$%(minimum)s this "
+            "program asks for."
         )
         % {"exports": _money(r.param("exports")), "minimum": _money(r.param("minimum"))}
     ),
     "export_too_high": lambda r: (
         _(
-            "You export US$%(exports)s a year; this program is for firms under US$%(limit)s."
+            "Exports are US$%(exports)s a year; this program is for firms under "
+            "US$%(limit)s."
         )
         % {"exports": _money(r.param("exports")), "limit": _money(r.param("limit"))}
     ),
     "export_too_low": lambda r: (
         _(
-            "You export US$%(exports)s a year; this program asks for at least US$%(minimum)s."
+            "Exports are US$%(exports)s a year; this program asks for at least "
+            "US$%(minimum)s."
         )
         % {"exports": _money(r.param("exports")), "minimum": _money(r.param("minimum"))}
     ),
     "employees_within": lambda r: (
-        _("Your %(employees)s employees are within the limit of %(limit)s.")
+        _("%(employees)s employees, within the limit of %(limit)s.")
         % {"employees": _money(r.param("employees")), "limit": _money(r.param("limit"))}
     ),
     "employees_too_many": lambda r: (
-        _("You have %(employees)s employees; this program is for up to %(limit)s.")
+        _("%(employees)s employees; this program is for up to %(limit)s.")
         % {"employees": _money(r.param("employees")), "limit": _money(r.param("limit"))}
     ),
     "revenue_within": lambda r: (
-        _(
-            "Your annual revenue of %(revenue)s won is within the limit of %(limit)s won."
-        )
+        _("Annual revenue of %(revenue)s won is within the limit of %(limit)s won.")
         % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))}
     ),
     "revenue_too_high": lambda r: (
         _(
-            "Your annual revenue of %(revenue)s won is above this program's limit of %(limit)s won."
+            "Annual revenue of %(revenue)s won is above this program's limit of "
+            "%(limit)s won."
         )
         % {"revenue": _money(r.param("revenue")), "limit": _money(r.param("limit"))}
     ),
     "exported_last_year": lambda r: (
-        _("You exported last year (US$%(exports)s), as this program asks.")
+        _("Exported last year (US$%(exports)s), as this program asks.")
         % {"exports": _money(r.param("exports"))}
     ),
     "not_exported_last_year": lambda r: _(
-        "This program is for firms that exported last year; you did not."
+        "This program is for firms that exported last year; there were no exports "
+        "last year."
     ),
     "domestic_as_required": lambda r: _(
-        "It is for firms that did not export last year, like yours."
+        "It is for firms that did not export last year."
     ),
     "exported_but_domestic_only": lambda r: (
-        _("It is for firms that did not export last year; you exported US$%(exports)s.")
+        _(
+            "It is for firms that did not export last year; exports last year were "
+            "US$%(exports)s."
+        )
         % {"exports": _money(r.param("exports"))}
     ),
     "age_at_least_min": lambda r: (
         _(
-            "Your company was founded %(age)s years ago, at least the %(min)s years "
-            "this program asks for."
+            "Founded %(age)s years ago, at least the %(min)s years this program asks "
+            "for."
         )
         % dict(r.params)
     ),
     "age_too_young": lambda r: (
         _(
-            "This program is for companies founded at least %(min)s years ago; yours "
-            "was founded %(age)s years ago."
+            "This program is for companies founded at least %(min)s years ago; the "
+            "company was founded %(age)s years ago."
         )
         % dict(r.params)
     ),
     "age_within_max": lambda r: (
-        _(
-            "Your company was founded %(age)s years ago, within this program's limit "
-            "of %(max)s years."
-        )
+        _("Founded %(age)s years ago, within this program's limit of %(max)s years.")
         % dict(r.params)
     ),
     "age_too_old": lambda r: (
         _(
             "This program is for companies founded within the last %(max)s years; "
-            "yours was founded %(age)s years ago."
+            "the company was founded %(age)s years ago."
         )
         % dict(r.params)
     ),
     "age_unknown": lambda r: _(
-        "This program depends on your company's age: enter the year founded."
+        "This program depends on the company's age: the company profile has no "
+        "year founded."
     ),
     "product_match_ksic": lambda r: (
-        _("It targets your industry division (KSIC %(division)s).")
+        _("It targets the company's industry division (KSIC %(division)s).")
         % {"division": r.param("division")}
     ),
     "product_match_hs": lambda r: (
-        _("It targets your product (HS chapter %(chapter)s).")
+        _("It targets the company's product (HS chapter %(chapter)s).")
         % {"chapter": r.param("chapter")}
     ),
-    "product_mismatch": lambda r: _("It targets other products than yours."),
+    "product_mismatch": lambda r: _("It targets other products than the company's."),
     "product_unknown": lambda r: _(
-        "It targets specific products: enter your KSIC division or HS code in "
-        "the company profile to see whether yours is one."
+        "It targets specific products: the company profile has no KSIC division "
+        "or HS code to check against."
     ),
     "industry_match": lambda r: (
-        _("It targets your industry: %(industry)s.")
+        _("It targets the company's industry: %(industry)s.")
         % {"industry": _label(Industry, r.param("industry"))}
     ),
     "industry_mismatch": lambda r: (
-        _("It does not cover your industry (%(industry)s).")
+        _("It does not cover the company's industry (%(industry)s).")
         % {"industry": _label(Industry, r.param("industry"))}
     ),
     "market_match": lambda r: (
-        _("It covers your target markets: %(markets)s.")
+        _("It covers the company's target markets: %(markets)s.")
         % {"markets": _markets(r.param("markets"))}
     ),
     "market_mismatch": lambda r: (
         _(
-            "It is for firms targeting %(markets)s, which are not among your target markets."
+            "It is for firms targeting %(markets)s, which are not among the company's "
+            "target markets."
         )
         % {"markets": _markets(r.param("markets"))}
     ),
     "region_match": lambda r: (
-        _("It serves firms in your region: %(region)s.")
+        _("It serves firms in the company's region: %(region)s.")
         % {"region": _label(Region, r.param("region"))}
     ),
     "region_mismatch": lambda r: (
-        _("It does not serve your region (%(region)s).")
+        _("It does not serve the company's region (%(region)s).")
         % {"region": _label(Region, r.param("region"))}
     ),
     "window_open_until": lambda r: (
         _("Applications are open until %(date)s.") % {"date": _day(r.param("closes"))}
     ),
-    "window_year_round": lambda r: _("You can apply all year round."),
+    "window_year_round": lambda r: _("Applications are taken all year round."),
     "window_opens_on": lambda r: (
         _("Applications open on %(date)s.") % {"date": _day(r.param("opens"))}
     ),
@@ -195,7 +203,8 @@ SENTENCES: dict[str, Callable[[Reason], str]] = {
     "inactive": lambda r: _("This program is not running at the moment."),
     "addresses_bottleneck": lambda r: (
         _(
-            "It addresses %(bottleneck)s, one of your weaker points (score %(score)s of 100)."
+            "It addresses %(bottleneck)s, a weak point (bottleneck score %(score)s of "
+            "100)."
         )
         % {
             "bottleneck": _label(Bottleneck, r.param("bottleneck")),
@@ -203,12 +212,12 @@ SENTENCES: dict[str, Callable[[Reason], str]] = {
         }
     ),
     "addresses_area": lambda r: (
-        _("It helps with %(area)s, one of your weaker areas (score %(score)s of 100).")
+        _("It helps with %(area)s, a weak area (area score %(score)s of 100).")
         % {"area": r.param("area"), "score": r.param("score")}
     ),
     "repeats_diagnosis": lambda r: _(
-        "Listed after the others: it begins with a diagnosis like the one you "
-        "have just completed."
+        "Listed after the others: it begins with a diagnosis like the one just "
+        "completed."
     ),
     "free_of_charge": lambda r: _("It is free of charge."),
 }

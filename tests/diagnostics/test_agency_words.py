@@ -5,6 +5,9 @@ Carol, the consultant for Seoul, reads firm A's result; Alice, its member, reads
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -58,3 +61,18 @@ def test_the_firm_is_still_addressed_as_귀사_on_its_own_result(client, alice, 
     client.force_login(alice)
     html = client.get(reverse("diagnostics:result", args=[result.pk])).content.decode()
     assert "귀사에 맞는 지원사업" in html
+
+
+def test_the_consultants_page_in_english_never_says_you(client, carol, result):
+    client.force_login(carol)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(
+        reverse("diagnostics:agency_detail", args=[result.pk])
+    ).content.decode()
+    main = html[html.index("<main") : html.index('<h2 class="h5">Answers</h2>')]
+    text = unescape(re.sub(r"<[^>]+>", " ", main))
+    # The stage reasons and the programs' reasons, how to apply included.
+    assert "The condition of stage 4 (First exports) is met" in text
+    assert "Exports of US$250,000 a year" in text
+    said = re.findall(r"[^.:]*\b(?:you|your|yours)\b[^.]*", text, re.IGNORECASE)
+    assert not said, said

@@ -56,7 +56,7 @@ def test_it_stores_ranked_recommendations_with_reasons_in_both_languages(
     row = Recommendation.objects.get(diagnostic=diagnostic, kind="recommended")
     assert row.rank == 1
     assert (
-        "You export US$120,000 a year, under this program's US$500,000 limit."
+        "Exports of US$120,000 a year are under this program's US$500,000 limit."
         in row.reasons_en
     )
     assert any("120,000" in sentence for sentence in row.reasons_ko)
@@ -71,7 +71,7 @@ def test_it_stores_near_misses_with_the_rule_they_failed(
     diagnostic = _submit(alice, content)
     miss = Recommendation.objects.get(diagnostic=diagnostic, kind="near_miss")
     assert miss.program_snapshot["failed_en"] == (
-        "You export US$120,000 a year; this program asks for at least US$5,000,000."
+        "Exports are US$120,000 a year; this program asks for at least US$5,000,000."
     )
     assert not Recommendation.objects.filter(
         diagnostic=diagnostic, kind="recommended"
@@ -258,7 +258,7 @@ def test_it_names_the_weak_area_a_program_helps_with(
     row = diagnostic.recommendations.get(kind="recommended")
     assert any(
         sentence.startswith(
-            "It helps with Finance and payment risk, one of your weaker areas (score"
+            "It helps with Finance and payment risk, a weak area (area score"
         )
         for sentence in row.reasons_en
     ), row.reasons_en
