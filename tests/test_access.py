@@ -57,6 +57,8 @@ FIRM_ONLY = {
     "diagnostics:report_status",
     "diagnostics:report_request",
     "diagnostics:report_download",
+    "diagnostics:consultant_request",
+    "diagnostics:consultant_request_cancel",
 }
 
 
@@ -68,6 +70,9 @@ AGENCY_ONLY = {
     "diagnostics:agency_report_status",
     "diagnostics:agency_report_request",
     "diagnostics:agency_report_download",
+    "diagnostics:assisted",
+    "diagnostics:assisted_save",
+    "diagnostics:agency_request_status",
 }
 
 
@@ -113,6 +118,12 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_report_status": [submitted.pk],
         "diagnostics:agency_report_request": [submitted.pk],
         "diagnostics:agency_report_download": [submitted.pk, report.pk],
+        # Assisted mode reaches drafts: the consultant in scope opens firm A's draft.
+        "diagnostics:assisted": [draft.pk],
+        "diagnostics:assisted_save": [draft.pk],
+        "diagnostics:agency_request_status": [submitted.pk],
+        "diagnostics:consultant_request": [submitted.pk],
+        "diagnostics:consultant_request_cancel": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
         "diagnostics:method_version": [1],
         "accounts:signup_confirm": ["not-a-token"],
@@ -133,6 +144,10 @@ POSTS = {
     "diagnostics:agency_refresh_recommendations",
     "diagnostics:report_request",
     "diagnostics:agency_report_request",
+    "diagnostics:assisted_save",
+    "diagnostics:agency_request_status",
+    "diagnostics:consultant_request",
+    "diagnostics:consultant_request_cancel",
     "accounts:logout",
     "set_language",
 }
