@@ -81,14 +81,12 @@ def answers_verify(
     locked = Diagnostic.objects.select_for_update().get(pk=diagnostic.pk)
     if not question_ids:
         return 0
-    verified = (
-        Answer.objects.filter(
-            ANSWER_GIVEN,
-            diagnostic=locked,
-            question_id__in=list(question_ids),
-            verified_by__isnull=True,
-        ).update(verified_by=consultant, verified_at=timezone.now())
-    )
+    verified = Answer.objects.filter(
+        ANSWER_GIVEN,
+        diagnostic=locked,
+        question_id__in=list(question_ids),
+        verified_by__isnull=True,
+    ).update(verified_by=consultant, verified_at=timezone.now())
     if verified:
         locked.verified_answers += verified
         locked.save(update_fields=["verified_answers", "updated_at"])
@@ -230,7 +228,9 @@ def consultant_request_create(
         .get(pk=diagnostic.pk)
     )
     if user.company_id is None or locked.company_id != user.company_id:
-        raise ConsultantRequestError(_("Only the firm itself can ask for a consultant."))
+        raise ConsultantRequestError(
+            _("Only the firm itself can ask for a consultant.")
+        )
     if not locked.is_submitted:
         raise ConsultantRequestError(
             _("Submit the diagnostic first: a consultant looks at its result.")

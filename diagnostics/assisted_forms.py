@@ -60,6 +60,8 @@ class AssistedConfirmForm(forms.Form):
     verify = forms.TypedMultipleChoiceField(coerce=int, required=False)
     verify_area = forms.BooleanField(required=False)
 
-    def __init__(self, *args: object, question_ids: list[int], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, question_ids: list[int], **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["verify"].choices = [(pk, pk) for pk in question_ids]  # type: ignore[attr-defined]

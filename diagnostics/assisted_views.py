@@ -37,10 +37,12 @@ from diagnostics.assisted import (
     AnswersFrozen,
     ConsultantRequestError,
     assisted_answers_save,
-    consultant_request_cancel as cancel_request,
     consultant_request_create,
     consultant_request_set_status,
     verified_badge,
+)
+from diagnostics.assisted import (
+    consultant_request_cancel as cancel_request,
 )
 from diagnostics.assisted_forms import (
     AssistedConfirmForm,
@@ -50,8 +52,11 @@ from diagnostics.assisted_forms import (
 from diagnostics.forms import StepForm, step_initial
 from diagnostics.models import Answer, Diagnostic
 from diagnostics.presenters import answer_label
-from diagnostics.questionnaire import AreaContent, QuestionnaireContent
-from diagnostics.questionnaire import questionnaire_content
+from diagnostics.questionnaire import (
+    AreaContent,
+    QuestionnaireContent,
+    questionnaire_content,
+)
 from diagnostics.selectors import AnswerRow, company_export_facts
 
 VIEW_PERMISSION = "diagnostics.view_diagnostic"
@@ -127,9 +132,7 @@ def _assisted_page(
                     "question": question,
                     "code": question.code,
                     "text": question.localized("text"),
-                    "answer": answer_label(
-                        content, detail["row"] if detail else None
-                    ),
+                    "answer": answer_label(content, detail["row"] if detail else None),
                     "answered_by": detail["answered_by"] if detail else None,
                     "verified_by": detail["verified_by"] if detail else None,
                     "verified_at": detail["verified_at"] if detail else None,
@@ -171,6 +174,13 @@ def assisted(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _assisted_page(request, diagnostic)
 
 
+def _frozen_message() -> str:
+    return _(
+        "This diagnostic has been submitted: its answers can only be confirmed now, "
+        "not changed. To change answers, the firm starts a new diagnostic."
+    )
+
+
 def _area(content: QuestionnaireContent, code: str) -> AreaContent | None:
     return next((a for a in content.areas if a.area.code == code), None)
 
@@ -199,6 +209,11 @@ def assisted_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     values = None
     base_revision = None
+    if diagnostic.is_submitted and "revision" in request.POST:
+        # The page was the draft's: the firm submitted meanwhile, and the answers it
+        # carried would be dropped unseen. Nothing is saved; the page shows what now is.
+        messages.error(request, _frozen_message())
+        return redirect(f"{page}#area-{area_content.area.code}")
     if not diagnostic.is_submitted:
         form = StepForm(request.POST, questions=questions, options=content.options)
         if not form.is_valid():
@@ -225,13 +240,7 @@ def assisted_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             % {"codes": ", ".join(stale.question_codes)},
         )
     except AnswersFrozen:
-        messages.error(
-            request,
-            _(
-                "This diagnostic has been submitted: its answers can only be confirmed "
-                "now, not changed. To change answers, the firm starts a new diagnostic."
-            ),
-        )
+        messages.error(request, _frozen_message())
     else:
         if values is not None:
             messages.success(

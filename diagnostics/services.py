@@ -166,7 +166,9 @@ def diagnostic_save_answers(
             )
             verified_delta += verifier is not None
         elif _differs(answer, value):
-            verified_delta += (verifier is not None) - (answer.verified_by_id is not None)
+            verified_delta += (verifier is not None) - (
+                answer.verified_by_id is not None
+            )
             answer.option_id = value.option_id
             answer.number_value = value.number
             answer.revision = revision
