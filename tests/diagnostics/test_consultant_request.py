@@ -170,7 +170,8 @@ def test_the_firm_posts_a_request_and_sees_it(client, submitted, alice, carol):
     assert response.status_code == 200
     assert ConsultantRequest.objects.filter(diagnostic=submitted).count() == 1
     refused = list(response.context["messages"])[-1]
-    assert refused.level_tag == "error" and "already" in str(refused)
+    assert refused.level_tag == "error"
+    assert "이미" in str(refused) or "already" in str(refused)
     # The panel shows its status and a cancel button, and no address of a consultant.
     html = render_to_string(
         "diagnostics/_consultant_request.html",
