@@ -24,7 +24,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -323,7 +322,7 @@ def region_consultants(region: str) -> list[User]:
         User.objects.filter(
             is_active=True, company__isnull=True, groups__name=Role.CONSULTANT
         )
-        .exclude(Q(email="") | Q(regions=[]))
+        .exclude(email="")
         .only("email", "regions", "preferred_language")
         .order_by("pk")
         .distinct()
