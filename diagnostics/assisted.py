@@ -35,6 +35,7 @@ from diagnostics.models import (
     ANSWER_GIVEN,
     Answer,
     ConsultantRequest,
+    ConsultantRequestKind,
     ConsultantRequestStatus,
     Diagnostic,
     DiagnosticStatus,
@@ -234,6 +235,10 @@ def consultant_request_create(
         raise ConsultantRequestError(
             _("Submit the diagnostic first: a consultant looks at its result.")
         )
+    if kind not in ConsultantRequestKind.values:
+        raise ConsultantRequestError(_("Choose a phone call or a visit."))
+    if not preferred_time.strip():
+        raise ConsultantRequestError(_("Tell us when suits you."))
     if open_request(locked) is not None:
         raise ConsultantRequestError(
             _(

@@ -69,6 +69,15 @@ def test_after_a_cancel_the_firm_may_ask_again(submitted, alice):
     assert _create(submitted, alice).status == ConsultantRequestStatus.OPEN
 
 
+@pytest.mark.parametrize(
+    "fields", [{"kind": "letter"}, {"preferred_time": "   "}], ids=["kind", "time"]
+)
+def test_the_service_checks_its_fields(submitted, alice, fields):
+    with pytest.raises(ConsultantRequestError):
+        _create(submitted, alice, **fields)
+    assert not ConsultantRequest.objects.exists()
+
+
 def test_cancelling_without_an_open_request_is_refused(submitted, alice):
     with pytest.raises(ConsultantRequestError):
         consultant_request_cancel(diagnostic=submitted, user=alice)
