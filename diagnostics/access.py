@@ -9,6 +9,8 @@ another firm's diagnostic exists.
   within their scope: a consultant the firms of their regions; a lead consultant or
   staff (the `view_all_regions` permission) every region. A consultant without a
   region reaches no firm: scope fails closed.
+- One exception, assisted mode (`get_diagnostic_for_assisted_mode`): there a consultant
+  in scope also reaches a firm's draft, because they fill it in with the firm.
 """
 
 from __future__ import annotations
@@ -45,14 +47,20 @@ def sees_all_regions(user: User) -> bool:
 
 def diagnostics_in_scope(user: User) -> QuerySet[Diagnostic]:
     """Submitted diagnostics an agency user may read (see the module docstring)."""
+    return _in_regions(
+        user, Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED)
+    )
+
+
+def _in_regions(user: User, diagnostics: QuerySet[Diagnostic]) -> QuerySet[Diagnostic]:
+    """`diagnostics` narrowed to the agency user's regions; none for anyone else."""
     if not user.is_active or user.company_id is not None:
         return Diagnostic.objects.none()
-    submitted = Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED)
     if sees_all_regions(user):
-        return submitted
+        return diagnostics
     if not user.regions:
         return Diagnostic.objects.none()
-    return submitted.filter(company__region__in=user.regions)
+    return diagnostics.filter(company__region__in=user.regions)
 
 
 def get_diagnostic_for_agency_user(user: User, pk: int) -> Diagnostic:
@@ -60,6 +68,25 @@ def get_diagnostic_for_agency_user(user: User, pk: int) -> Diagnostic:
     try:
         return (
             diagnostics_in_scope(user).select_related("version", "company").get(pk=pk)
+        )
+    except Diagnostic.DoesNotExist:
+        raise Http404 from None
+
+
+def get_diagnostic_for_assisted_mode(user: User, pk: int) -> Diagnostic:
+    """A diagnostic, draft or submitted, of a firm in the agency user's scope; else 404.
+
+    Assisted mode is the consultant's visit to a firm: they sit with the firm and fill
+    in or confirm its answers, often before it submits, so the draft must be reachable
+    here. This is the only way an agency user reaches a draft: every other agency page
+    goes through `get_diagnostic_for_agency_user`, which keeps drafts out. The regions
+    rule is the same (a consultant without a region reaches nothing).
+    """
+    try:
+        return (
+            _in_regions(user, Diagnostic.objects.all())
+            .select_related("version", "company")
+            .get(pk=pk)
         )
     except Diagnostic.DoesNotExist:
         raise Http404 from None

@@ -107,6 +107,15 @@ def report_override(diagnostic: Diagnostic) -> dict[str, Any] | None:
     }
 
 
+def report_verified(diagnostic: Diagnostic) -> dict[str, int] | None:
+    """How many answers a consultant verified, for the report; None while none is."""
+    from diagnostics.assisted import verified_badge  # assisted imports this module
+
+    if not diagnostic.verified_answers:
+        return None
+    return verified_badge(diagnostic)
+
+
 def _recommended_rows(diagnostic: Diagnostic) -> list[tuple[Any, ...]]:
     return list(
         Recommendation.objects.filter(
@@ -133,6 +142,7 @@ def report_content_version(diagnostic: Diagnostic) -> str:
         "recommendations": _recommended_rows(diagnostic),
         "notes": report_notes(diagnostic),
         "override": report_override(diagnostic),
+        "verified_answers": diagnostic.verified_answers,
     }
     encoded = json.dumps(payload, sort_keys=True, cls=DjangoJSONEncoder).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
@@ -231,6 +241,7 @@ def report_context(diagnostic: Diagnostic) -> dict[str, Any]:
         # The consultant workspace's place in the report: empty, it renders nothing.
         "consultant_notes": report_notes(diagnostic),
         "override": _override_for_print(content, diagnostic),
+        "verified_share": report_verified(diagnostic),
         "generated_at": timezone.localtime(),
         # Inline SVG takes no style from the document: the chart brings its own.
         "chart_for_print": True,

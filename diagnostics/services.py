@@ -107,8 +107,14 @@ def diagnostic_save_answers(
     step: int,
     values: Mapping[int, AnswerValue | None],
     base_revision: int,
+    verified_by: User | None = None,
 ) -> Diagnostic:
     """Save one page of answers (question id -> value; None clears an answer).
+
+    `verified_by`: a consultant entering the answers with the firm (assisted mode,
+    diagnostics.assisted); the answers it writes are then verified. A save without it
+    is self-reported and clears the verification of every answer it changes. A cleared
+    answer is never verified. `Diagnostic.verified_answers` follows.
 
     A cleared answer keeps its row, with no value and the new revision, so a page
     rendered before the clear cannot bring the old value back unnoticed. Refuses with
@@ -134,6 +140,8 @@ def diagnostic_save_answers(
         raise StaleDraft(sorted(conflicts))
 
     revision = locked.revision + 1
+    now = timezone.now()
+    verified_delta = 0
     to_create: list[Answer] = []
     to_update: list[Answer] = []
     for question_id, given in values.items():
@@ -142,6 +150,7 @@ def diagnostic_save_answers(
             continue  # never answered: no row, and no revision to guard
         # Clearing keeps the row, without a value, so its revision records the clear.
         value = given if given is not None else AnswerValue()
+        verifier = verified_by if given is not None else None
         if answer is None:
             to_create.append(
                 Answer(
@@ -151,21 +160,42 @@ def diagnostic_save_answers(
                     number_value=value.number,
                     revision=revision,
                     answered_by=user,
+                    verified_by=verifier,
+                    verified_at=now if verifier else None,
                 )
             )
+            verified_delta += verifier is not None
         elif _differs(answer, value):
+            verified_delta += (verifier is not None) - (
+                answer.verified_by_id is not None
+            )
             answer.option_id = value.option_id
             answer.number_value = value.number
             answer.revision = revision
             answer.answered_by = user
+            answer.verified_by = verifier
+            answer.verified_at = now if verifier else None
             to_update.append(answer)
     Answer.objects.bulk_create(to_create)
     Answer.objects.bulk_update(
-        to_update, ["option", "number_value", "revision", "answered_by", "updated_at"]
+        to_update,
+        [
+            "option",
+            "number_value",
+            "revision",
+            "answered_by",
+            "verified_by",
+            "verified_at",
+            "updated_at",
+        ],
     )
     locked.revision = revision
     locked.last_step = step
-    locked.save(update_fields=["revision", "last_step", "updated_at"])
+    fields = ["revision", "last_step", "updated_at"]
+    if verified_delta:
+        locked.verified_answers = max(0, locked.verified_answers + verified_delta)
+        fields.append("verified_answers")
+    locked.save(update_fields=fields)
     return locked
 
 

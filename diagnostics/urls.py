@@ -1,6 +1,12 @@
 from django.urls import path
 
-from diagnostics import agency_views, insight_views, report_views, views
+from diagnostics import (
+    agency_views,
+    assisted_views,
+    insight_views,
+    report_views,
+    views,
+)
 
 app_name = "diagnostics"
 
@@ -73,5 +79,27 @@ urlpatterns = [
         "agency/<int:pk>/report/<int:report_id>/download/",
         report_views.agency_report_download,
         name="agency_report_download",
+    ),
+    # Assisted mode and consultant requests (diagnostics.assisted_views).
+    path("agency/<int:pk>/assisted/", assisted_views.assisted, name="assisted"),
+    path(
+        "agency/<int:pk>/assisted/save/",
+        assisted_views.assisted_save,
+        name="assisted_save",
+    ),
+    path(
+        "agency/<int:pk>/request/status/",
+        assisted_views.agency_request_status,
+        name="agency_request_status",
+    ),
+    path(
+        "<int:pk>/consultant-request/",
+        assisted_views.consultant_request,
+        name="consultant_request",
+    ),
+    path(
+        "<int:pk>/consultant-request/cancel/",
+        assisted_views.consultant_request_cancel,
+        name="consultant_request_cancel",
     ),
 ]

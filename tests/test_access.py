@@ -58,6 +58,8 @@ FIRM_ONLY = {
     "diagnostics:report_request",
     "diagnostics:report_download",
     "diagnostics:program_uptake",
+    "diagnostics:consultant_request",
+    "diagnostics:consultant_request_cancel",
 }
 
 
@@ -74,6 +76,9 @@ AGENCY_ONLY = {
     "diagnostics:agency_assign",
     "diagnostics:agency_set_status",
     "diagnostics:agency_override_stage",
+    "diagnostics:assisted",
+    "diagnostics:assisted_save",
+    "diagnostics:agency_request_status",
 }
 # Agency pages that staff may not use either: consultants' own judgement.
 CONSULTANTS_ONLY = {"diagnostics:agency_override_stage"}
@@ -129,6 +134,12 @@ def firm_a_urls(alice, content):
         "diagnostics:agency_assign": [submitted.pk],
         "diagnostics:agency_set_status": [submitted.pk],
         "diagnostics:agency_override_stage": [submitted.pk],
+        # Assisted mode reaches drafts: the consultant in scope opens firm A's draft.
+        "diagnostics:assisted": [draft.pk],
+        "diagnostics:assisted_save": [draft.pk],
+        "diagnostics:agency_request_status": [submitted.pk],
+        "diagnostics:consultant_request": [submitted.pk],
+        "diagnostics:consultant_request_cancel": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
         "diagnostics:method_version": [1],
         "accounts:signup_confirm": ["not-a-token"],
@@ -154,6 +165,10 @@ POSTS = {
     "diagnostics:agency_assign",
     "diagnostics:agency_set_status",
     "diagnostics:agency_override_stage",
+    "diagnostics:assisted_save",
+    "diagnostics:agency_request_status",
+    "diagnostics:consultant_request",
+    "diagnostics:consultant_request_cancel",
     "accounts:logout",
     "set_language",
 }
