@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, agency_permission_required
 from diagnostics.access import diagnostics_in_scope, get_diagnostic_for_agency_user
+from diagnostics.assisted import agency_request_panel, verified_badge
 from diagnostics.forms import (
     AssignForm,
     NoteForm,
@@ -46,7 +47,7 @@ from diagnostics.review import (
 )
 from diagnostics.selectors import AGENCY_PAGE_SIZE
 from programs.models import RecommendationRefresh
-from programs.selectors import recommendations_for
+from programs.selectors import recommendations_for, with_uptake
 from programs.services import recommendations_refresh
 
 
@@ -116,7 +117,12 @@ def _detail_context(
         "view": result_view(content, diagnostic),
         "answer_lines": answer_lines(content, diagnostic),
         "gates": gate_facts(content, diagnostic),
-        "recommendations": [r for r in recommendations if r["kind"] == "recommended"],
+        "recommendations": with_uptake(
+            [r for r in recommendations if r["kind"] == "recommended"],
+            diagnostic.company_id,
+        ),
+        "agency_request": agency_request_panel(diagnostic),
+        "verified_share": verified_badge(diagnostic),
         "near_misses": [r for r in recommendations if r["kind"] == "near_miss"],
         "refreshes": RecommendationRefresh.objects.filter(
             diagnostic=diagnostic

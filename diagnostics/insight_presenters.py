@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Industry, Region
 from diagnostics import insight
-from diagnostics.statistics import STAGES, AgencyStatistics
+from diagnostics.questionnaire import QuestionnaireContent
+from diagnostics.statistics import STAGES, AgencyStatistics, PeerComparison
 
 BAR_CHART_WIDTH = 520
 BAR_HEIGHT = 14
@@ -191,5 +192,28 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
                 "rate": row["rate"],
             }
             for row in statistics.programs
+        ],
+    }
+
+
+def peer_view(
+    content: QuestionnaireContent, comparison: PeerComparison, industry: str
+) -> dict[str, Any]:
+    """The peer comparison as the firm's result page shows it, areas in their order."""
+    by_area = {row.area_id: row for row in comparison.rows}
+    return {
+        "shown": comparison.shown,
+        "floor": insight.FLOOR,
+        "industry": industry,
+        "industry_peers": comparison.industry_peers,
+        "stage_peers": comparison.stage_peers,
+        "rows": [
+            {
+                "name": area.area.localized("name"),
+                "by_industry": by_area[area.area.pk].by_industry,
+                "by_stage": by_area[area.area.pk].by_stage,
+            }
+            for area in content.areas
+            if area.area.pk in by_area
         ],
     }

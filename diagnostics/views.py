@@ -31,7 +31,9 @@ from diagnostics.access import (
     diagnostics_for_member,
     get_diagnostic_for_member,
 )
+from diagnostics.assisted import consultant_request_panel, verified_badge
 from diagnostics.forms import StepForm, step_initial
+from diagnostics.insight_presenters import peer_view
 from diagnostics.models import (
     Diagnostic,
     Question,
@@ -52,6 +54,7 @@ from diagnostics.questionnaire import (
     questionnaire_content,
     questionnaire_content_by_id,
 )
+from diagnostics.review import override_notice
 from diagnostics.selectors import (
     HISTORY_LIMIT,
     answers_by_question,
@@ -60,7 +63,9 @@ from diagnostics.selectors import (
     submitted_diagnostics,
     wizard_state,
 )
-from programs.selectors import recommendations_for
+from diagnostics.statistics import peer_comparison
+from programs.models import UptakeStatus
+from programs.selectors import recommendations_for, with_uptake
 
 
 @login_required
@@ -355,7 +360,18 @@ def result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "diagnostic": diagnostic,
         "view": result_view(content, diagnostic),
-        "recommendations": recommendations_for(diagnostic),
+        "recommendations": with_uptake(
+            recommendations_for(diagnostic), diagnostic.company_id
+        ),
+        "uptake_choices": UptakeStatus.choices,
+        "override_notice": override_notice(diagnostic),
+        "consultant_request": consultant_request_panel(diagnostic),
+        "verified_share": verified_badge(diagnostic),
+        "peers": peer_view(
+            content,
+            peer_comparison(diagnostic),
+            diagnostic.company.get_industry_display(),
+        ),
     }
     return render(request, "diagnostics/result.html", context)
 

@@ -11,7 +11,7 @@ from programs.models import UptakeStatus
 class UptakeForm(forms.Form):
     # Blank withdraws an earlier answer.
     status = forms.ChoiceField(
-        label=_("What did you do with this program?"),
+        label=_("Progress with this program"),
         choices=[("", _("No answer"))] + list(UptakeStatus.choices),
         required=False,
     )

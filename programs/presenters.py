@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from diagnostics.models import Bottleneck
+from programs.models import UptakeStatus
 
 # The group of programs that address no bottleneck the diagnostic scored.
 OTHER = ""
@@ -23,6 +24,10 @@ OTHER = ""
 
 @dataclass(frozen=True)
 class ProgramCard:
+    recommendation_id: int
+    program_id: int | None
+    uptake: str  # an UptakeStatus value, or "" when the firm has not said
+    uptake_label: str
     rank: int
     name: str
     institution: str
@@ -76,7 +81,12 @@ def _card(item: Mapping[str, Any]) -> ProgramCard:
     program = item["program"]
     reasons = list(item["reasons"])
     labels = dict(Bottleneck.choices)
+    uptake = item.get("uptake", "")
     return ProgramCard(
+        recommendation_id=item.get("id", 0),
+        program_id=item.get("program_id"),
+        uptake=uptake,
+        uptake_label=str(UptakeStatus(uptake).label) if uptake else "",
         rank=item["rank"],
         name=item["name"],
         institution=item["institution"],

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 
 from diagnostics.models import Diagnostic
-from programs.models import Program, Recommendation
+from programs.models import Program, ProgramUptake, Recommendation
 
 
 def recommendations_for(
@@ -26,6 +26,8 @@ def recommendations_for(
     ).order_by("kind", "rank")
     return [
         {
+            "id": row.pk,
+            "program_id": row.program_id,
             "kind": row.kind,
             "rank": row.rank,
             "program": row.program_snapshot,
@@ -43,6 +45,20 @@ def recommendations_for(
         }
         for row in rows
     ]
+
+
+def with_uptake(
+    recommendations: list[dict[str, Any]], company_id: int
+) -> list[dict[str, Any]]:
+    """Add what the firm said it did with each program ("uptake"); one query."""
+    statuses = dict(
+        ProgramUptake.objects.filter(company_id=company_id).values_list(
+            "program_id", "status"
+        )
+    )
+    for item in recommendations:
+        item["uptake"] = statuses.get(item["program_id"], "")
+    return recommendations
 
 
 def _date_or_none(value: object) -> date | None:

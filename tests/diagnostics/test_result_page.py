@@ -148,7 +148,7 @@ def test_the_firm_is_spoken_to_and_the_reasons_speak_of_no_one(client, alice, re
     assert "Support programs that fit your company" in page
     # The heading speaks to the firm; the programs' texts speak of no one.
     start = page.index("</h2>", page.index('data-section="programs"'))
-    section = page[start : page.index('data-section="basis"')]
+    section = page[start : page.index('data-section="peers"')]
     programs = unescape(re.sub(r"<[^>]+>", " ", section))
     assert not re.search(r"\b(you|your|yours)\b", programs, re.IGNORECASE), re.findall(
         r"[^.]*\b(?:you|your|yours)\b[^.]*", programs, re.IGNORECASE
