@@ -1,6 +1,6 @@
 """Every other page a person sees, in Korean on a phone and in English on a desktop,
 checked with axe-core: a firm's history, comparison, team and profile, the public
-method page, and a consultant's list and firm page."""
+method page, and a consultant's list, firm page, assisted mode and statistics."""
 
 from __future__ import annotations
 
@@ -67,6 +67,8 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
         "agency home": "/home/",
         "agency list": "/diagnostic/agency/",
         "agency firm": f"/diagnostic/agency/{results[1].pk}/",
+        "assisted mode": f"/diagnostic/agency/{results[1].pk}/assisted/",
+        "statistics": "/diagnostic/agency/statistics/",
     }.items():
         page.goto(live_server.url + path)
         expect(page.locator("main h1")).to_be_visible()
