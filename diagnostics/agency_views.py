@@ -8,45 +8,20 @@ region, a consultant without a region nothing). Firms and everyone else get a 40
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, agency_permission_required
-from diagnostics.access import diagnostics_in_scope, get_diagnostic_for_agency_user
+from diagnostics.access import get_diagnostic_for_agency_user
 from diagnostics.forms import RefreshReasonForm
 from diagnostics.presenters import answer_label, result_view
 from diagnostics.questionnaire import questionnaire_content
-from diagnostics.selectors import AGENCY_PAGE_SIZE, answers_by_question
+from diagnostics.selectors import answers_by_question
 from programs.models import RecommendationRefresh
 from programs.selectors import recommendations_for
 from programs.services import recommendations_refresh
-
-
-@agency_permission_required("diagnostics.view_diagnostic")
-@require_GET
-def agency_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Consultants and staff: submitted diagnostics in their scope, newest first."""
-    paginator = Paginator(
-        diagnostics_in_scope(request.user)
-        .select_related("company")
-        .only(
-            "pk",
-            "stage",
-            "total_score",
-            "submitted_at",
-            "company__name_ko",
-            "company__name_en",
-            "company__region",
-            "company__industry",
-        )
-        .order_by("-submitted_at", "-pk"),
-        AGENCY_PAGE_SIZE,
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "diagnostics/agency_list.html", {"page": page})
 
 
 @agency_permission_required("diagnostics.view_diagnostic")
