@@ -115,9 +115,7 @@ def test_nora_without_a_region_sees_nothing(client, nora, queue):
     response = client.get(URL)
     assert names(response) == []
     assert response.context["total"] == 0
-    assert "No region is assigned to you yet" in response.content.decode() or (
-        "담당 지역" in response.content.decode()
-    )
+    assert "아직 담당 지역이 없어" in response.content.decode()
 
 
 def test_lena_sees_every_region_but_no_draft(client, lena, queue):
@@ -249,7 +247,7 @@ def test_the_override_is_marked_beside_the_computed_stage(client, carol, queue):
     client.force_login(carol)
     html = client.get(URL).content.decode()
     assert "8 / 9" in html
-    assert "계산 5" in html or "computed 5" in html
+    assert "산정 5" in html
 
 
 def test_the_verified_share_is_shown(client, carol, queue):
