@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, agency_permission_required
+from accounts.models import Industry, Region
 from diagnostics.access import sees_all_regions
 from diagnostics.export import csv_chunks, export_rows, xlsx_file
 from diagnostics.models import Phase, ReviewStatus
@@ -64,10 +65,17 @@ def agency_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The total is known from the counts: no separate COUNT query.
     paginator.count = counts[status] if status else counts["total"]  # type: ignore[misc]
     page = paginator.get_page(request.GET.get("page"))
+    # Labels looked up once: get_FOO_display() translates every choice on each call.
     phases = dict(Phase.choices)
+    regions = {code: str(label) for code, label in Region.choices}
+    industries = {code: str(label) for code, label in Industry.choices}
+    review_statuses = {code: str(label) for code, label in ReviewStatus.choices}
     rows = [
         {
             "diagnostic": d,
+            "region": regions.get(d.company.region, d.company.region),
+            "industry": industries.get(d.company.industry, d.company.industry),
+            "review_status": review_statuses.get(d.review_status, d.review_status),
             "phase": phases.get(phase_of(d.effective_stage), ""),
             "verified_percent": round(100 * d.verified_answers / QUESTION_COUNT),
         }
