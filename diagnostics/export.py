@@ -179,4 +179,4 @@ def xlsx_file(rows: Iterable[list[Any]]) -> IO[bytes]:
     target = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
     workbook.save(target)
     target.seek(0)
-    return target  # type: ignore[return-value]
+    return target

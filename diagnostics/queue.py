@@ -271,7 +271,7 @@ class QueueFilter(django_filters.FilterSet):
     def filter_requested(
         self, queryset: QuerySet[Diagnostic], name: str, value: bool | None
     ) -> QuerySet[Diagnostic]:
-        return queryset.filter(has_open_request=True) if value else queryset
+        return queryset.filter(open_request_exists()) if value else queryset
 
     def error_messages(self) -> list[str]:
         """Each invalid parameter, by its label, with what is wrong (ignored meanwhile)."""

@@ -63,7 +63,7 @@ def agency_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     paginator = Paginator(queryset, QUEUE_PAGE_SIZE)
     # The total is known from the counts: no separate COUNT query.
-    paginator.count = counts[status] if status else counts["total"]  # type: ignore[misc]
+    paginator.count = counts[status] if status else counts["total"]
     page = paginator.get_page(request.GET.get("page"))
     # Labels looked up once: get_FOO_display() translates every choice on each call.
     phases = dict(Phase.choices)

@@ -408,7 +408,9 @@ class Synthesizer:
             ),
             "answers": [(q, answers[q.id]) for q in asked],
             "area_scores": result.area_scores,
-            "override": (result.stage, override) if override is not None else None,
+            "override": (result.stage, int(override), consultant)
+            if override is not None and consultant is not None
+            else None,
             "request": request,
         }
 
@@ -444,11 +446,11 @@ class Synthesizer:
                 for code, value in plan["area_scores"].items()
             ]
             if plan["override"]:
-                computed, override = plan["override"]
+                computed, override, actor = plan["override"]
                 events.append(
                     ReviewEvent(
                         diagnostic_id=diagnostic.pk,
-                        actor_id=diagnostic.assigned_to_id,
+                        actor_id=actor,
                         kind=ReviewEventKind.OVERRIDE,
                         old_value=str(computed),
                         new_value=str(override),
