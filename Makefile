@@ -33,6 +33,7 @@ beat:
 
 bench: setup-test
 	.venv/bin/python scripts/bench.py
+	.venv/bin/python scripts/bench_workspace.py
 
 # The recommendation rules alone: no database, no server, a few seconds.
 bench-rules:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, agency_permission_required
-from diagnostics.access import diagnostics_in_scope, get_diagnostic_for_agency_user
+from diagnostics.access import get_diagnostic_for_agency_user
 from diagnostics.assisted import agency_request_panel, verified_badge
 from diagnostics.forms import (
     AssignForm,
@@ -45,34 +44,9 @@ from diagnostics.review import (
     review_events,
     review_notes,
 )
-from diagnostics.selectors import AGENCY_PAGE_SIZE
 from programs.models import RecommendationRefresh
 from programs.selectors import recommendations_for, with_uptake
 from programs.services import recommendations_refresh
-
-
-@agency_permission_required("diagnostics.view_diagnostic")
-@require_GET
-def agency_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Consultants and staff: submitted diagnostics in their scope, newest first."""
-    paginator = Paginator(
-        diagnostics_in_scope(request.user)
-        .select_related("company")
-        .only(
-            "pk",
-            "stage",
-            "total_score",
-            "submitted_at",
-            "company__name_ko",
-            "company__name_en",
-            "company__region",
-            "company__industry",
-        )
-        .order_by("-submitted_at", "-pk"),
-        AGENCY_PAGE_SIZE,
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "diagnostics/agency_list.html", {"page": page})
 
 
 def _detail_context(

@@ -4,6 +4,7 @@ from diagnostics import (
     agency_views,
     assisted_views,
     insight_views,
+    queue_views,
     report_views,
     views,
 )
@@ -20,7 +21,12 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("method/", views.method, name="method"),
     path("method/v<int:number>/", views.method, name="method_version"),
-    path("agency/", agency_views.agency_list, name="agency_list"),
+    path("agency/", queue_views.agency_list, name="agency_list"),
+    path(
+        "agency/export.<str:fmt>",
+        queue_views.agency_export,
+        name="agency_export",
+    ),
     path("agency/<int:pk>/", agency_views.agency_detail, name="agency_detail"),
     path(
         "agency/<int:pk>/refresh-recommendations/",

@@ -66,6 +66,7 @@ FIRM_ONLY = {
 # Agency pages: consultants (in their region) and staff; firms and others get a 404.
 AGENCY_ONLY = {
     "diagnostics:agency_list",
+    "diagnostics:agency_export",
     "diagnostics:agency_detail",
     "diagnostics:agency_refresh_recommendations",
     "diagnostics:agency_report_status",
@@ -119,6 +120,7 @@ def firm_a_urls(alice, content):
         "diagnostics:submit": [draft.pk],
         "diagnostics:result": [submitted.pk],
         "diagnostics:agency_detail": [submitted.pk],
+        "diagnostics:agency_export": ["csv"],
         "diagnostics:agency_refresh_recommendations": [submitted.pk],
         "diagnostics:report_status": [submitted.pk],
         "diagnostics:report_request": [submitted.pk],
@@ -249,6 +251,10 @@ def test_firms_other_regions_and_no_region_get_404_for_agency_pages(
         assert response.status_code == 200
         assert "에이상사" not in response.content.decode()
         return
+    if who in {"dave", "nora"} and name == "diagnostics:agency_export":
+        assert response.status_code == 200
+        assert "에이상사" not in b"".join(response.streaming_content).decode()
+        return
     assert response.status_code == 404
 
 
@@ -265,3 +271,5 @@ def test_the_regions_consultant_the_lead_and_staff_open_agency_pages(
     assert response.status_code in {200, 302}
     if name == "diagnostics:agency_list":
         assert "에이상사" in response.content.decode()
+    if name == "diagnostics:agency_export":
+        assert "에이상사" in b"".join(response.streaming_content).decode()
