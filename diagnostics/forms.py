@@ -293,7 +293,7 @@ class StageOverrideForm(forms.Form):
         label=_("Reason"),
         help_text=_(
             "Required, and shown to the firm on its result page and in its report, "
-            "without your name."
+            "without the consultant's name."
         ),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -15,7 +15,6 @@ from diagnostics.questionnaire import questionnaire_content
 
 # A company's history page lists at most this many diagnostics (years of re-takes).
 HISTORY_LIMIT = 50
-AGENCY_PAGE_SIZE = 50
 
 
 def company_export_facts(company: Company) -> scoring.ExportFacts:
