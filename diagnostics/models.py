@@ -597,6 +597,8 @@ class Diagnostic(TimeStampedModel):
             models.Index(
                 fields=["status", "-submitted_at"], name="diag_status_submitted"
             ),
+            # The agency cache's fingerprint: the latest change (agency_cache).
+            models.Index(fields=["updated_at"], name="diag_updated"),
             # The queue's counts per review status.
             models.Index(fields=["status", "review_status"], name="diag_status_review"),
             # The queue of a consultant's regions: counts per review status read from

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Industry, Region, User
 from accounts.validators import normalize_business_number
 from diagnostics.access import diagnostics_in_scope, sees_all_regions
+from diagnostics.agency_cache import cached_figures, scope_of
 from diagnostics.models import (
     ConsultantRequest,
     ConsultantRequestStatus,
@@ -288,15 +289,24 @@ def queue_counts(filterset: QueueFilter) -> dict[str, int]:
     One aggregate query; the filters already cleaned are applied again, less two.
     """
     queryset = filterset.queryset
+    applied: dict[str, Any] = {}
     if filterset.is_bound:
         for name, value in filterset.form.cleaned_data.items():
             if name not in {"status", "sort"}:
                 queryset = filterset.filters[name].filter(queryset, value)
-    counts = queryset.order_by().aggregate(
-        total=Count("pk"),
-        **{
-            status: Count("pk", filter=Q(review_status=status))
-            for status in ReviewStatus.values
-        },
-    )
-    return {key: value or 0 for key, value in counts.items()}
+                applied[name] = value
+    # "Assigned to me" makes the figures the user's own.
+    mine = filterset.user.pk if applied.get("mine") else None
+    parts = [scope_of(filterset.user), applied, mine]
+
+    def count() -> dict[str, int]:
+        counts = queryset.order_by().aggregate(
+            total=Count("pk"),
+            **{
+                status: Count("pk", filter=Q(review_status=status))
+                for status in ReviewStatus.values
+            },
+        )
+        return {key: value or 0 for key, value in counts.items()}
+
+    return cached_figures("queue-counts", parts, count)

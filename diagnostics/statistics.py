@@ -33,6 +33,7 @@ from django.utils import timezone
 from accounts.models import Industry, Region, User
 from diagnostics import insight
 from diagnostics.access import diagnostics_in_scope, sees_all_regions
+from diagnostics.agency_cache import cached_figures, scope_of
 from diagnostics.models import AreaScore, Diagnostic, DiagnosticStatus
 from programs.models import ProgramUptake, Recommendation, UptakeStatus
 
@@ -83,7 +84,20 @@ class AgencyStatistics:
 
 
 def agency_statistics(user: User) -> AgencyStatistics:
-    """Everything the statistics page shows, within the user's scope."""
+    """Everything the statistics page shows, within the user's scope.
+
+    Cached under the scope, the month (the submissions chart covers the last twelve)
+    and the data's fingerprint (diagnostics.agency_cache).
+    """
+    month = timezone.localdate().replace(day=1)
+    return cached_figures(
+        "statistics",
+        [scope_of(user), month],
+        lambda: _agency_statistics(user),
+    )
+
+
+def _agency_statistics(user: User) -> AgencyStatistics:
     scope = diagnostics_in_scope(user)
     latest = latest_only(scope).annotate(shown_stage=effective_stage())
     whole_agency = sees_all_regions(user)
@@ -95,6 +109,7 @@ def agency_statistics(user: User) -> AgencyStatistics:
     # even one dimension is a breakdown and keeps the floor.
     stages = insight.safe_counts(stage_counts, STAGES, floor=_floor(whole_agency))
     regions = _regions_of(user)
+    pairs = _movement_pairs(scope)
     return AgencyStatistics(
         firms=stages.total,
         diagnostics=_count_or_none(scope.count(), whole_agency),
@@ -106,8 +121,8 @@ def agency_statistics(user: User) -> AgencyStatistics:
             latest, "company__industry", list(Industry.values), stages
         ),
         months=_months(scope, whole_agency),
-        movement=_movement_table(scope),
-        movement_summary=_movement_summary(scope, whole_agency),
+        movement=insight.safe_table(pairs, STAGES, STAGES),
+        movement_summary=_movement_summary(pairs, whole_agency),
         review_times=_review_times(scope),
         programs=_programs(scope),
     )
@@ -181,14 +196,10 @@ def _movement_pairs(scope: QuerySet[Diagnostic]) -> dict[tuple[int, int], int]:
     return {(row["before"], row["after"]): row["n"] for row in rows}
 
 
-def _movement_table(scope: QuerySet[Diagnostic]) -> insight.SafeTable[int, int]:
-    return insight.safe_table(_movement_pairs(scope), STAGES, STAGES)
-
-
 def _movement_summary(
-    scope: QuerySet[Diagnostic], whole_agency: bool
+    pairs: dict[tuple[int, int], int], whole_agency: bool
 ) -> insight.SafeTable[str, str]:
-    movement = insight.stage_movement(_movement_pairs(scope))
+    movement = insight.stage_movement(pairs)
     counts = {"up": movement.up, "same": movement.same, "down": movement.down}
     return insight.safe_counts(counts, list(counts), floor=_floor(whole_agency))
 

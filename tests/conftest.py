@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test.utils import override_settings
 from django.utils import translation
@@ -71,6 +72,12 @@ def _reports_storage(tmp_path_factory):
     }
     with override_settings(STORAGES=storages):
         yield location
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no figures cached by an earlier test."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

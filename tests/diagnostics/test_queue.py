@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -328,6 +329,8 @@ def test_a_region_outside_carols_is_refused_and_shows_nothing_more(
 
 
 def _count(client, url: str) -> int:
+    # The uncached path: cached counts would hide what grows with data.
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -362,4 +365,26 @@ def test_the_query_count_is_fixed_whatever_the_number_of_rows(
     add(27)
     assert _count(client, URL + query) == small
     assert len(client.get(URL + query).context["rows"]) == 25
-    assert small <= 7
+    # Session, user, permissions (2), the data's fingerprint for the cached counts
+    # (5), the counts, and the page of rows.
+    assert small <= 11
+
+
+def test_counts_are_cached_until_the_data_changes(client, carol, version):
+    make_diagnostic(version, CompanyFactory(region="seoul"))
+    client.force_login(carol)
+    first = _count(client, URL)
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(URL)
+    assert len(again) == first - 1  # the counts come from the cache
+    assert response.context["total"] == 1
+    make_diagnostic(version, CompanyFactory(region="seoul"))
+    assert client.get(URL).context["total"] == 2
+
+
+def test_cached_counts_never_cross_scopes(client, carol, dave, version):
+    make_diagnostic(version, CompanyFactory(region="seoul"))
+    client.force_login(carol)
+    assert client.get(URL).context["total"] == 1
+    client.force_login(dave)
+    assert client.get(URL).context["total"] == 0

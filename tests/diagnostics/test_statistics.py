@@ -7,6 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -268,10 +271,30 @@ def test_the_statistics_page_does_a_fixed_number_of_queries(
     for company in firms(3):
         submitted(company, content, stage=2)
     client.get(url)  # warm the session and permission caches of this client
-    with django_assert_num_queries(13) as few:
+    cache.clear()  # the uncached path: the one that could grow with data
+    with django_assert_num_queries(17) as few:
         client.get(url)
     for company in firms(15):
         submitted(company, content, stage=3, days_ago=200)
         submitted(company, content, stage=6)
+    cache.clear()
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_statistics_are_cached_until_the_data_changes(client, content, lena):
+    for company in firms(12):
+        submitted(company, content, stage=5)
+    assert agency_statistics(lena).firms == 12
+    with CaptureQueriesContext(connection) as cached:
+        assert agency_statistics(lena).firms == 12
+    assert len(cached) == 5  # the data's fingerprint only
+    submitted(CompanyFactory.create(), content, stage=5)
+    assert agency_statistics(lena).firms == 13
+
+
+def test_cached_statistics_never_cross_scopes(content, carol, lena):
+    for company in firms(12, region="busan"):
+        submitted(company, content, stage=5)
+    assert agency_statistics(lena).firms == 12
+    assert agency_statistics(carol).firms == 0
