@@ -51,9 +51,24 @@ def scope_of(user: User) -> list[str]:
     return ["*"] if sees_all_regions(user) else sorted(user.regions)
 
 
-def cached_figures(kind: str, parts: list[Any], compute: Callable[[], T]) -> T:
-    """`compute()`, or its stored result under a key naming `kind` and `parts`."""
-    text = json.dumps([kind, parts, data_version()], default=str, sort_keys=True)
+def scores_version() -> list[Any]:
+    """A fingerprint of what peer comparisons read: diagnostics and their firms'
+    industries; two small queries."""
+    return [
+        model.objects.aggregate(changed=Max("updated_at"))["changed"]
+        for model in (Diagnostic, Company)
+    ]
+
+
+def cached_figures(
+    kind: str,
+    parts: list[Any],
+    compute: Callable[[], T],
+    fingerprint: Callable[[], list[Any]] = data_version,
+) -> T:
+    """`compute()`, or its stored result under a key naming `kind`, `parts` and the
+    `fingerprint()` of the data it reads."""
+    text = json.dumps([kind, parts, fingerprint()], default=str, sort_keys=True)
     key = f"agency:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
     found = cache.get(key)
     if found is not None:

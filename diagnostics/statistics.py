@@ -33,7 +33,7 @@ from django.utils import timezone
 from accounts.models import Industry, Region, User
 from diagnostics import insight
 from diagnostics.access import diagnostics_in_scope, sees_all_regions
-from diagnostics.agency_cache import cached_figures, scope_of
+from diagnostics.agency_cache import cached_figures, scope_of, scores_version
 from diagnostics.models import AreaScore, Diagnostic, DiagnosticStatus
 from programs.models import ProgramUptake, Recommendation, UptakeStatus
 
@@ -303,7 +303,15 @@ def peer_comparison(diagnostic: Diagnostic) -> PeerComparison:
 
     Peers: other firms' latest submitted diagnostics on the same questionnaire
     version (areas differ between versions). A percentile needs FLOOR other firms.
+    Cached under the diagnostic, its stage and industry, and the scores' fingerprint.
     """
+    parts = [diagnostic.pk, diagnostic.effective_stage, diagnostic.company.industry]
+    return cached_figures(
+        "peers", parts, lambda: _peer_comparison(diagnostic), scores_version
+    )
+
+
+def _peer_comparison(diagnostic: Diagnostic) -> PeerComparison:
     mine = {
         row.area_id: row.score
         for row in AreaScore.objects.filter(diagnostic=diagnostic).only(
