@@ -5,14 +5,18 @@ DATABASE_URL, default 127.0.0.1), created, migrated, seeded and filled once with
 `manage.py synthesize` (reused when it already holds the diagnostics), it prints:
 
   http    p50/p99 latency and req/s of the queue page (no filter, filters, a search,
-          a consultant of two regions) and of the detail page, served by gunicorn
+          a consultant of two regions), of the detail page, of the statistics page
+          (lead, and a consultant of two regions) and of a firm's result page with
+          its peer comparison, served by gunicorn
           (config/gunicorn.py, 2 workers) to a logged-in lead consultant under wrk
           (16 connections), as scripts/bench.py measures the firms' pages.
   export  time and peak memory (VmHWM of a fresh process) of a full CSV and XLSX
           export of 10,000 and of 100,000 rows: memory must stay flat in the rows.
 
-Targets, printed PASS/FAIL: queue p99 < 150 ms; the peak memory of an export of 100k
-rows within 1.5x of the one of 10k rows. Exits 0 whether or not targets are met.
+Targets, printed PASS/FAIL: queue p99 < 150 ms; statistics p99 < 400 ms; the result
+page with its peer comparison at least 8% of the bare view's req/s (the result page's
+floor in scripts/bench.py); the peak memory of an export of 100k rows within 1.5x of
+the one of 10k rows. Exits 0 whether or not targets are met.
 
 Usage: .venv/bin/python scripts/bench_workspace.py [--only http,export]
        [--diagnostics 100000] [--firms 20000] [--duration 5] [--rounds 2]
@@ -46,6 +50,9 @@ LEAD_EMAIL = "bench-lead@example.com"
 CONSULTANT_EMAIL = "bench-consultant@example.com"
 CONSULTANT_REGIONS = ["seoul", "busan"]
 QUEUE_MAX_P99_MS = 150.0
+STATISTICS_MAX_P99_MS = 400.0
+RESULT_MIN_RATIO = 0.08
+FIRM_EMAIL = "bench-firm@example.com"
 EXPORT_MAX_MEMORY_RATIO = 1.5
 
 EXPORT_PROBE = """
@@ -148,6 +155,19 @@ def load_fixtures(args: argparse.Namespace) -> dict[str, Any]:
         .values_list("pk", flat=True)
         .first()
     )
+    # A member of the firm whose result is read: its page carries the peer comparison.
+    assert detail is not None, "synthesize made no submitted diagnostic"
+    company_id = Diagnostic.objects.values_list("company_id", flat=True).get(pk=detail)
+    member = User.objects.filter(email=FIRM_EMAIL).first()
+    if member is None:
+        member = User.objects.create_user(
+            email=FIRM_EMAIL, password=base.BENCH_PASSWORD, company_id=company_id
+        )
+        user_assign_role(user=member, role=Role.SME_MEMBER)
+    elif member.company_id != company_id:
+        member.company_id = company_id
+        member.save(update_fields=["company"])
+    users[FIRM_EMAIL] = member
     cookies = {}
     for email, user in users.items():
         client = Client()
@@ -164,6 +184,7 @@ def section_http(bench: base.Bench) -> None:
         raise base.BenchError("wrk is not installed (`make setup-test` installs it)")
     f = bench.fixtures
     lead, consultant = f["cookies"][LEAD_EMAIL], f["cookies"][CONSULTANT_EMAIL]
+    firm = f["cookies"][FIRM_EMAIL]
     search = quote("합성기업 0123")
     pages = [
         ("bare view", "/bench/bare/", lead, False),
@@ -179,6 +200,9 @@ def section_http(bench: base.Bench) -> None:
         ("queue, page 40", "/diagnostic/agency/?sort=company&page=40", lead, True),
         ("queue, 2 regions", "/diagnostic/agency/?status=new", consultant, True),
         ("detail", f"/diagnostic/agency/{f['detail_id']}/", lead, False),
+        ("statistics", "/diagnostic/agency/statistics/", lead, False),
+        ("statistics, 2 regions", "/diagnostic/agency/statistics/", consultant, False),
+        ("result with peers", f"/diagnostic/{f['detail_id']}/result/", firm, False),
     ]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in pages}
     with base.gunicorn(bench) as server:
@@ -223,6 +247,24 @@ def section_http(bench: base.Bench) -> None:
             "rounds": runs[name],
         }
         bench.rows.append(base.Row("http", name, result))
+        if name.startswith("statistics"):
+            bench.checks.append(
+                base.Check(
+                    f"{name} p99 < {STATISTICS_MAX_P99_MS:g} ms",
+                    result["p99_ms"] < STATISTICS_MAX_P99_MS,
+                    f"{result['p99_ms']:.1f} ms",
+                )
+            )
+        if name == "result with peers":
+            bare = statistics.median(r["rps"] for r in runs["bare view"])
+            ratio = result["rps"] / bare if bare else 0.0
+            bench.checks.append(
+                base.Check(
+                    f"result with peers >= {RESULT_MIN_RATIO:.0%} of bare",
+                    ratio >= RESULT_MIN_RATIO,
+                    f"{ratio:.1%}",
+                )
+            )
         if is_queue:
             bench.checks.append(
                 base.Check(
