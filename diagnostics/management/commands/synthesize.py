@@ -371,6 +371,11 @@ class Synthesizer:
             review = ReviewStatus.IN_REVIEW if roll < 0.5 else ReviewStatus.NEW
         else:
             review = ReviewStatus.NEW if roll < 0.85 else ReviewStatus.IN_REVIEW
+        # Most reviews take days, some weeks: the statistics' time-to-review figure.
+        reviewed_at = None
+        if review == ReviewStatus.REVIEWED:
+            days = self.rng.choice((0.5, 1, 2, 3, 5, 7, 10, 14, 21, 30, 45))
+            reviewed_at = submitted_at + timedelta(days=days)
         consultant = None
         if self.consultants and review != ReviewStatus.NEW and self.rng.random() < 0.6:
             consultant = self.rng.choice(self.consultants)[0]
@@ -402,6 +407,7 @@ class Synthesizer:
                 result=result_to_json(result),
                 export_facts=dataclasses.asdict(firm.figures),
                 review_status=review,
+                reviewed_at=reviewed_at,
                 assigned_to_id=consultant,
                 stage_override=int(override) if override is not None else None,
                 verified_answers=verified,
