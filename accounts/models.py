@@ -212,6 +212,10 @@ class Company(TimeStampedModel):
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         ordering = ["name_ko"]
+        indexes = [
+            # The default order here and in admin, and the queue's sort by company.
+            models.Index(fields=["name_ko", "id"], name="company_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name_ko

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -599,6 +600,14 @@ class Diagnostic(TimeStampedModel):
             ),
             # The agency cache's fingerprint: the latest change (agency_cache).
             models.Index(fields=["updated_at"], name="diag_updated"),
+            # The queue sorted by stage (the effective one, as the queue computes it).
+            models.Index(
+                Coalesce("stage_override", "stage"),
+                "submitted_at",
+                "id",
+                name="diag_queue_stage",
+                condition=Q(status="submitted"),
+            ),
             # The queue's counts per review status.
             models.Index(fields=["status", "review_status"], name="diag_status_review"),
             # The queue of a consultant's regions: counts per review status read from

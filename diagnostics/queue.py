@@ -51,7 +51,9 @@ SORTS: dict[str, tuple[str, ...]] = {
     "-submitted": ("-submitted_at", "-pk"),
     "submitted": ("submitted_at", "pk"),
     "-stage": ("-queue_stage", "-submitted_at", "-pk"),
-    "stage": ("queue_stage", "-submitted_at", "-pk"),
+    # Lowest stage first, and within a stage the oldest first: the exact reverse of
+    # "-stage", so that both read one index (diag_queue_stage) forwards or backwards.
+    "stage": ("queue_stage", "submitted_at", "pk"),
     "company": ("company__name_ko", "-submitted_at", "-pk"),
     "-company": ("-company__name_ko", "-submitted_at", "-pk"),
 }
