@@ -611,10 +611,9 @@ class Diagnostic(TimeStampedModel):
             # The queue's counts per review status.
             models.Index(fields=["status", "review_status"], name="diag_status_review"),
             # The queue of a consultant's regions: counts per review status read from
-            # the index alone, joined to the firms of the regions (migration 0009).
+            # the index alone, joined to the firms of the regions (migration 0011).
             models.Index(
-                fields=["status", "company"],
-                include=["review_status"],
+                fields=["status", "company", "review_status"],
                 name="diag_queue_scope",
             ),
         ]
