@@ -61,6 +61,8 @@ def test_it_never_breaks_a_korean_word_on_a_phone(live_server, chromium) -> None
         "agency": {
             "agency list": "/diagnostic/agency/",
             "agency firm": f"/diagnostic/agency/{results[1].pk}/",
+            "assisted mode": f"/diagnostic/agency/{results[1].pk}/assisted/",
+            "statistics": "/diagnostic/agency/statistics/",
         },
     }
     found = {}
