@@ -6,11 +6,13 @@ a dash with an explanation, never as zero.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import formats
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from accounts.models import Industry, Region
 from diagnostics import insight
 from diagnostics.questionnaire import QuestionnaireContent
 from diagnostics.statistics import STAGES, AgencyStatistics, PeerComparison
+from diagnostics.templatetags.format_tags import plain_number
 
 BAR_CHART_WIDTH = 520
 BAR_HEIGHT = 14
@@ -83,6 +86,23 @@ def stage_label(stage: int) -> str:
     return pgettext("stage number", "Stage %(stage)s") % {"stage": stage}
 
 
+# A hidden figure, as the page prints it.
+HIDDEN = "–"
+
+
+def figure(value: int | None) -> str:
+    """A published count as the page prints it (grouped digits), or a dash."""
+    return HIDDEN if value is None else plain_number(value)
+
+
+def _cells_html(values: Iterable[int | None]) -> SafeString:
+    # A breakdown has hundreds of cells: written here, they cost a fraction of what
+    # a template loop with filters costs per cell (format_html escapes each one).
+    return format_html_join(
+        "", '<td class="text-end">{}</td>', ((figure(value),) for value in values)
+    )
+
+
 def _table_rows(
     table: insight.SafeTable[str, int], labels: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -90,8 +110,8 @@ def _table_rows(
     return [
         {
             "label": labels.get(row, row),
-            "cells": [table.cell(row, stage) for stage in STAGES],
-            "total": table.row_totals[row],
+            "cells_html": _cells_html(table.cell(row, stage) for stage in STAGES),
+            "total": figure(table.row_totals[row]),
         }
         for row in table.rows
         if table.row_totals[row] != 0
@@ -122,12 +142,14 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
     }
     english = get_language() == "en"
     return {
+        "firms": figure(statistics.firms),
+        "diagnostics": figure(statistics.diagnostics),
         "stage_chart": bar_chart(
             "chart-stages",
             _("Firms by stage"),
             [(stage_label(s), stages.cell("all", s)) for s in STAGES],
         ),
-        "stage_rows": [(stage_label(s), stages.cell("all", s)) for s in STAGES],
+        "stage_rows": [(stage_label(s), figure(stages.cell("all", s))) for s in STAGES],
         "stage_headers": [stage_label(s) for s in STAGES],
         "region_rows": _table_rows(
             statistics.by_region, {code: str(label) for code, label in Region.choices}
@@ -141,7 +163,7 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
             _("Diagnostics submitted per month"),
             [(_month_label(month), count) for month, count in months],
         ),
-        "month_rows": [(_month_label(month), count) for month, count in months],
+        "month_rows": [(_month_label(month), figure(count)) for month, count in months],
         "movement_chart": bar_chart(
             "chart-movement",
             _("Re-assessments: how the stage changed"),
@@ -151,12 +173,15 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
             ],
         ),
         "movement_summary": [
-            (movement_labels[key], summary.cell("all", key)) for key in summary.columns
+            (movement_labels[key], figure(summary.cell("all", key)))
+            for key in summary.columns
         ],
         "movement_rows": [
             {
                 "label": stage_label(before),
-                "cells": [statistics.movement.cell(before, after) for after in STAGES],
+                "cells_html": _cells_html(
+                    statistics.movement.cell(before, after) for after in STAGES
+                ),
             }
             for before in STAGES
             if statistics.movement.row_totals[before] != 0
@@ -167,7 +192,8 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
             [(review_labels[key], review.cell("all", key)) for key in review.columns],
         ),
         "review_rows": [
-            (review_labels[key], review.cell("all", key)) for key in review.columns
+            (review_labels[key], figure(review.cell("all", key)))
+            for key in review.columns
         ],
         "program_chart": bar_chart(
             "chart-programs",
@@ -184,11 +210,11 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
             {
                 "name": (row["name_en"] if english else row["name_ko"])
                 or row["name_ko"],
-                "firms": row["firms"],
-                "applied": row["uptake"].cell("all", "applied"),
-                "received": row["uptake"].cell("all", "received"),
-                "not_relevant": row["uptake"].cell("all", "not_relevant"),
-                "none": row["uptake"].cell("all", "none"),
+                "firms": figure(row["firms"]),
+                "applied": figure(row["uptake"].cell("all", "applied")),
+                "received": figure(row["uptake"].cell("all", "received")),
+                "not_relevant": figure(row["uptake"].cell("all", "not_relevant")),
+                "none": figure(row["uptake"].cell("all", "none")),
                 "rate": row["rate"],
             }
             for row in statistics.programs
