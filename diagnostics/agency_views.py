@@ -20,7 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, agency_permission_required
 from diagnostics.access import get_diagnostic_for_agency_user
-from diagnostics.assisted import agency_request_panel, verified_badge
+from diagnostics.assisted import (
+    agency_request_panel,
+    draft_in_progress,
+    verified_badge,
+)
 from diagnostics.forms import (
     AssignForm,
     NoteForm,
@@ -96,6 +100,7 @@ def _detail_context(
             diagnostic.company_id,
         ),
         "agency_request": agency_request_panel(diagnostic),
+        "draft": draft_in_progress(diagnostic),
         "verified_share": verified_badge(diagnostic),
         "near_misses": [r for r in recommendations if r["kind"] == "near_miss"],
         "refreshes": RecommendationRefresh.objects.filter(

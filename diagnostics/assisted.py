@@ -160,6 +160,18 @@ def verified_badge(diagnostic: Diagnostic) -> dict[str, int]:
 # --- Consultant requests ----------------------------------------------------------------
 
 
+def draft_in_progress(diagnostic: Diagnostic) -> Diagnostic | None:
+    """The firm's diagnostic in progress, if any: the consultant's way into assisted
+    mode on a visit, from the firm's submitted diagnostic. One query."""
+    return (
+        Diagnostic.objects.filter(
+            company_id=diagnostic.company_id, status=DiagnosticStatus.DRAFT
+        )
+        .only("pk", "updated_at")
+        .first()
+    )
+
+
 def open_request(diagnostic: Diagnostic) -> ConsultantRequest | None:
     """The diagnostic's request still open or scheduled, if any (one at most)."""
     return ConsultantRequest.objects.filter(

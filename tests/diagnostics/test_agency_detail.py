@@ -438,3 +438,17 @@ def test_the_firms_history_and_compare_show_the_stage_it_is_given(
         assert f"<td>{stage} / 9</td>" in shown
     else:
         assert f"Stage {stage}</span>" in shown
+
+
+def test_a_firms_diagnostic_in_progress_opens_in_assisted_mode(
+    client, alice, carol, submitted
+):
+    client.force_login(carol)
+    page = client.get(url("diagnostics:agency_detail", submitted)).content.decode()
+    assert 'data-testid="draft-in-progress"' not in page
+    draft = diagnostic_start(company=alice.company, user=alice)
+    page = client.get(url("diagnostics:agency_detail", submitted)).content.decode()
+    assert 'data-testid="draft-in-progress"' in page
+    assisted = reverse("diagnostics:assisted", args=[draft.pk])
+    assert f'href="{assisted}"' in page
+    assert client.get(assisted).status_code == 200
