@@ -35,7 +35,7 @@ from diagnostics.models import (
 )
 from diagnostics.presenters import answer_label
 from diagnostics.questionnaire import QuestionnaireContent
-from diagnostics.reports import reports_refresh
+from diagnostics.reports import report_override, reports_refresh
 from diagnostics.selectors import AnswerRow
 
 STAGES = range(1, 10)
@@ -310,19 +310,15 @@ class OverrideNotice:
 
 def override_notice(diagnostic: Diagnostic) -> OverrideNotice | None:
     """The override the firm's result page shows; None (and no query) without one."""
-    if diagnostic.stage_override is None:
+    # The same override the report prints, read the same way.
+    printed = report_override(diagnostic)
+    if printed is None:
         return None
-    event = (
-        ReviewEvent.objects.filter(diagnostic=diagnostic, kind=ReviewEventKind.OVERRIDE)
-        .order_by("-created_at", "-pk")
-        .only("reason", "created_at")
-        .first()
-    )
     return OverrideNotice(
-        stage=diagnostic.stage_override,
-        computed_stage=diagnostic.stage,
-        reason=event.reason if event is not None else "",
-        at=event.created_at if event is not None else None,
+        stage=printed["stage"],
+        computed_stage=printed["computed_stage"],
+        reason=printed["reason"],
+        at=printed["set_at"],
     )
 
 
