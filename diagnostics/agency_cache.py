@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Model
 
 from accounts.models import Company, User
 from diagnostics.access import sees_all_regions
@@ -37,10 +37,7 @@ def data_version() -> list[Any]:
     withdrawn (deleted), so its count counts too; recommendations are replaced, never
     edited, so the newest id tells.
     """
-    fingerprint: list[Any] = [
-        model.objects.aggregate(changed=Max("updated_at"))["changed"]
-        for model in (Diagnostic, Company, ConsultantRequest)
-    ]
+    fingerprint = _latest_changes(Diagnostic, Company, ConsultantRequest)
     uptake = ProgramUptake.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
     recommendations = Recommendation.objects.aggregate(last=Max("pk"))
     return [*fingerprint, uptake["n"], uptake["changed"], recommendations["last"]]
@@ -54,9 +51,14 @@ def scope_of(user: User) -> list[str]:
 def scores_version() -> list[Any]:
     """A fingerprint of what peer comparisons read: diagnostics and their firms'
     industries; two small queries."""
+    return _latest_changes(Diagnostic, Company)
+
+
+def _latest_changes(*models: type[Model]) -> list[Any]:
+    """Each model's latest `updated_at`: one small query each (indexed or small)."""
     return [
-        model.objects.aggregate(changed=Max("updated_at"))["changed"]
-        for model in (Diagnostic, Company)
+        model._default_manager.aggregate(changed=Max("updated_at"))["changed"]
+        for model in models
     ]
 
 

@@ -104,7 +104,7 @@ def _cells_html(values: Iterable[int | None]) -> SafeString:
 
 
 def _table_rows(
-    table: insight.SafeTable[str, int], labels: dict[str, str]
+    table: insight.SafeTable[Any, int], labels: dict[Any, str]
 ) -> list[dict[str, Any]]:
     """Rows of a breakdown by stage; rows without a single firm are left out."""
     return [
@@ -122,12 +122,22 @@ def _month_label(month: Any) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
+def _distribution(
+    chart_id: str, title: str, values: Sequence[tuple[str, int | None]]
+) -> tuple[BarChart, list[tuple[str, str]]]:
+    """A one-dimensional distribution: its chart, and its table rows beside it."""
+    rows = [(label, figure(value)) for label, value in values]
+    return bar_chart(chart_id, title, values), rows
+
+
+def _counts(
+    table: insight.SafeTable[str, Any], labels: dict[Any, str]
+) -> list[tuple[str, int | None]]:
+    return [(labels[key], table.cell("all", key)) for key in table.columns]
+
+
 def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
     """Charts and table rows for templates/diagnostics/statistics.html."""
-    stages = statistics.stages
-    months = statistics.months
-    summary = statistics.movement_summary
-    review = statistics.review_times
     review_labels = {
         "1": _("Within a day"),
         "7": _("2 to 7 days"),
@@ -140,17 +150,36 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
         "same": _("Stayed"),
         "down": _("Moved down"),
     }
+    stage_labels = {stage: stage_label(stage) for stage in STAGES}
     english = get_language() == "en"
+    program_names = [
+        (row["name_en"] if english else row["name_ko"]) or row["name_ko"]
+        for row in statistics.programs
+    ]
+    stage_chart, stage_rows = _distribution(
+        "chart-stages", _("Firms by stage"), _counts(statistics.stages, stage_labels)
+    )
+    month_chart, month_rows = _distribution(
+        "chart-months",
+        _("Diagnostics submitted per month"),
+        [(_month_label(month), count) for month, count in statistics.months],
+    )
+    movement_chart, movement_summary = _distribution(
+        "chart-movement",
+        _("Re-assessments: how the stage changed"),
+        _counts(statistics.movement_summary, movement_labels),
+    )
+    review_chart, review_rows = _distribution(
+        "chart-review",
+        _("Time from submission to review"),
+        _counts(statistics.review_times, review_labels),
+    )
     return {
         "firms": figure(statistics.firms),
         "diagnostics": figure(statistics.diagnostics),
-        "stage_chart": bar_chart(
-            "chart-stages",
-            _("Firms by stage"),
-            [(stage_label(s), stages.cell("all", s)) for s in STAGES],
-        ),
-        "stage_rows": [(stage_label(s), figure(stages.cell("all", s))) for s in STAGES],
-        "stage_headers": [stage_label(s) for s in STAGES],
+        "stage_chart": stage_chart,
+        "stage_rows": stage_rows,
+        "stage_headers": list(stage_labels.values()),
         "region_rows": _table_rows(
             statistics.by_region, {code: str(label) for code, label in Region.choices}
         ),
@@ -158,58 +187,24 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
             statistics.by_industry,
             {code: str(label) for code, label in Industry.choices},
         ),
-        "month_chart": bar_chart(
-            "chart-months",
-            _("Diagnostics submitted per month"),
-            [(_month_label(month), count) for month, count in months],
-        ),
-        "month_rows": [(_month_label(month), figure(count)) for month, count in months],
-        "movement_chart": bar_chart(
-            "chart-movement",
-            _("Re-assessments: how the stage changed"),
-            [
-                (movement_labels[key], summary.cell("all", key))
-                for key in summary.columns
-            ],
-        ),
-        "movement_summary": [
-            (movement_labels[key], figure(summary.cell("all", key)))
-            for key in summary.columns
-        ],
-        "movement_rows": [
-            {
-                "label": stage_label(before),
-                "cells_html": _cells_html(
-                    statistics.movement.cell(before, after) for after in STAGES
-                ),
-            }
-            for before in STAGES
-            if statistics.movement.row_totals[before] != 0
-        ],
-        "review_chart": bar_chart(
-            "chart-review",
-            _("Time from submission to review"),
-            [(review_labels[key], review.cell("all", key)) for key in review.columns],
-        ),
-        "review_rows": [
-            (review_labels[key], figure(review.cell("all", key)))
-            for key in review.columns
-        ],
+        "month_chart": month_chart,
+        "month_rows": month_rows,
+        "movement_chart": movement_chart,
+        "movement_summary": movement_summary,
+        "movement_rows": _table_rows(statistics.movement, stage_labels),
+        "review_chart": review_chart,
+        "review_rows": review_rows,
         "program_chart": bar_chart(
             "chart-programs",
             _("Programs recommended to most firms"),
             [
-                (
-                    (row["name_en"] if english else row["name_ko"]) or row["name_ko"],
-                    row["firms"],
-                )
-                for row in statistics.programs
+                (name, row["firms"])
+                for name, row in zip(program_names, statistics.programs, strict=True)
             ],
         ),
         "program_rows": [
             {
-                "name": (row["name_en"] if english else row["name_ko"])
-                or row["name_ko"],
+                "name": name,
                 "firms": figure(row["firms"]),
                 "applied": figure(row["uptake"].cell("all", "applied")),
                 "received": figure(row["uptake"].cell("all", "received")),
@@ -217,7 +212,7 @@ def statistics_view(statistics: AgencyStatistics) -> dict[str, Any]:
                 "none": figure(row["uptake"].cell("all", "none")),
                 "rate": row["rate"],
             }
-            for row in statistics.programs
+            for name, row in zip(program_names, statistics.programs, strict=True)
         ],
     }
 
