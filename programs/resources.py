@@ -535,7 +535,11 @@ class GuidedResource(CatalogResource):
     column_notes: Mapping[str, str | Promise] = {}
 
     def example(self) -> Any:
-        """An unsaved instance that shows one valid value in every column."""
+        """An unsaved instance that shows one valid value in every column.
+
+        Each resource defines its own (InstitutionResource, ProgramResource): the
+        base class cannot know a valid row.
+        """
         raise NotImplementedError
 
     def template_dataset(self, *, native: bool = False) -> Dataset:
