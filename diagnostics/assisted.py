@@ -43,6 +43,7 @@ from diagnostics.models import (
     ReviewEventKind,
 )
 from diagnostics.questionnaire import questionnaire_content
+from diagnostics.reports import reports_refresh
 from diagnostics.selectors import company_export_facts
 from diagnostics.services import (
     AnswerValue,
@@ -91,6 +92,9 @@ def answers_verify(
         locked.verified_answers += verified
         locked.save(update_fields=["verified_answers", "updated_at"])
         diagnostic.verified_answers = locked.verified_answers
+        if locked.is_submitted:
+            # The PDF prints the verified share (reports.report_verified).
+            reports_refresh(diagnostic=locked)
     return verified
 
 
@@ -291,8 +295,17 @@ def consultant_request_cancel(
     )
     if request is None:
         raise ConsultantRequestError(_("There is no open request to cancel."))
+    old = request.status
     request.status = ConsultantRequestStatus.CANCELLED
     request.save(update_fields=["status", "updated_at"])
+    # The firm's own member is the actor: the consultants see who withdrew it, and when.
+    ReviewEvent.objects.create(
+        diagnostic_id=request.diagnostic_id,
+        actor=user,
+        kind=ReviewEventKind.REQUEST,
+        old_value=old,
+        new_value=request.status,
+    )
     return request
 
 

@@ -30,6 +30,7 @@ from diagnostics.models import (
 )
 from diagnostics.questionnaire import QuestionnaireContent, questionnaire_content
 from diagnostics.services import questionnaire_import
+from diagnostics.tasks import render_report_task
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
 
 CONTENT_DIR = settings.BASE_DIR / "diagnostics" / "content"
@@ -91,6 +92,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[int]:
+    """Report ids sent to the queue (the broker is an outside boundary)."""
+    ids: list[int] = []
+    monkeypatch.setattr(render_report_task, "delay", ids.append)
+    return ids
 
 
 @pytest.fixture

@@ -16,8 +16,12 @@ from diagnostics.assisted import (
 )
 from diagnostics.demo import worst
 from diagnostics.forms import field_name
-from diagnostics.models import Answer, Diagnostic, QuestionKind
-from diagnostics.reports import report_content_version, report_html
+from diagnostics.models import Answer, Diagnostic, QuestionKind, Report
+from diagnostics.reports import (
+    report_content_version,
+    report_html,
+    report_request,
+)
 from diagnostics.services import (
     AnswerValue,
     diagnostic_save_answers,
@@ -85,6 +89,35 @@ def test_confirming_does_not_change_the_drafts_revision(draft, content, carol):
     )
     draft.refresh_from_db()
     assert draft.revision == revision
+
+
+def test_confirming_answers_of_a_submitted_result_queues_its_reports_anew(
+    submitted, content, carol, sent, django_capture_on_commit_callbacks
+):
+    # The PDF prints the verified share: each language it exists in is rendered anew.
+    for language in ("ko", "en"):
+        report_request(diagnostic=submitted, language=language)
+    before = set(Report.objects.values_list("pk", flat=True))
+    ids = [q.pk for q in content.areas[0].questions]
+    with django_capture_on_commit_callbacks(execute=True):
+        answers_verify(diagnostic=submitted, question_ids=ids, consultant=carol)
+    new = Report.objects.exclude(pk__in=before)
+    assert sorted(new.values_list("language", flat=True)) == ["en", "ko"]
+    assert sorted(sent) == sorted(new.values_list("pk", flat=True))
+    # Confirming the same answers again changes nothing, so nothing is rendered.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        answers_verify(diagnostic=submitted, question_ids=ids, consultant=carol)
+    assert callbacks == [] and Report.objects.count() == len(before) + 2
+
+
+def test_confirming_answers_of_a_draft_queues_no_report(
+    draft, content, carol, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answers_verify(
+            diagnostic=draft, question_ids=[content.questions[0].pk], consultant=carol
+        )
+    assert sent == [] and not Report.objects.exists()
 
 
 def test_unanswered_questions_are_not_verified(alice, content, carol):

@@ -66,6 +66,13 @@ def test_after_a_cancel_the_firm_may_ask_again(submitted, alice):
     _create(submitted, alice)
     cancelled = consultant_request_cancel(diagnostic=submitted, user=alice)
     assert cancelled.status == ConsultantRequestStatus.CANCELLED
+    # The consultants' audit trail shows who withdrew it.
+    (event,) = ReviewEvent.objects.filter(diagnostic=submitted)
+    assert (event.actor, event.kind) == (alice, ReviewEventKind.REQUEST)
+    assert (event.old_value, event.new_value) == (
+        ConsultantRequestStatus.OPEN,
+        ConsultantRequestStatus.CANCELLED,
+    )
     assert _create(submitted, alice).status == ConsultantRequestStatus.OPEN
 
 

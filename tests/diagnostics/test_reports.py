@@ -54,14 +54,6 @@ def stand_in_pdf(monkeypatch):
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """Report ids sent to the queue (the broker is an outside boundary)."""
-    ids: list[int] = []
-    monkeypatch.setattr(render_report_task, "delay", ids.append)
-    return ids
-
-
-@pytest.fixture
 def dave(db):
     return UserFactory(
         email="dave@example.com", regions=["busan"], role=Role.CONSULTANT

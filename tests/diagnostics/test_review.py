@@ -25,7 +25,6 @@ from diagnostics.review import (
     override_notice,
 )
 from diagnostics.services import diagnostic_start, diagnostic_submit
-from diagnostics.tasks import render_report_task
 from tests.conftest import answer_all
 
 pytestmark = pytest.mark.django_db
@@ -36,14 +35,6 @@ def submitted(alice, content) -> Diagnostic:
     diagnostic = diagnostic_start(company=alice.company, user=alice)
     answer_all(diagnostic, content, alice)
     return diagnostic_submit(diagnostic=diagnostic, user=alice)
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """Report ids sent to the queue (the broker is an outside boundary)."""
-    ids: list[int] = []
-    monkeypatch.setattr(render_report_task, "delay", ids.append)
-    return ids
 
 
 def other_stage(diagnostic: Diagnostic) -> int:
