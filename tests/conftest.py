@@ -53,6 +53,25 @@ def load_content() -> None:
         catalog_import(data=json.loads(CATALOG_FILE.read_text()))
 
 
+# A test that measures something for the reader records it under this name with the
+# `record_property` fixture; the figures are printed after the run. (Printing from the
+# test itself would be lost: the suite runs in worker processes whose output is captured.)
+FIGURE = "figure"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == FIGURE
+    ]
+    if figures:
+        terminalreporter.section("figures")
+        for figure in figures:
+            terminalreporter.write_line(str(figure))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real question bank and catalog once; each test rolls back on top."""

@@ -10,6 +10,8 @@ import sys
 
 from django.conf import settings
 
+from tests.development_env import worker_redis_url
+
 # Every variable these tests set; inherited values (the suite's DEBUG=1, CI's
 # DATABASE_URL) are dropped first so that each test states its whole environment.
 SETTINGS_VARIABLES = {
@@ -105,3 +107,12 @@ def test_it_starts_without_a_secret_key_or_hosts_with_debug_on():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "True"
+
+
+def test_each_test_worker_gets_its_own_redis_database():
+    assert worker_redis_url("redis://127.0.0.1:6379/0", "gw0") == (
+        "redis://127.0.0.1:6379/1"
+    )
+    assert worker_redis_url("redis://:secret@cache:6379", "gw3") == (
+        "redis://:secret@cache:6379/4"
+    )
