@@ -10,18 +10,24 @@ another firm's diagnostic exists.
   staff (the `view_all_regions` permission) every region. A consultant without a
   region reaches no firm: scope fails closed.
 - One exception, assisted mode (`get_diagnostic_for_assisted_mode`): there a consultant
-  in scope also reaches a firm's draft, because they fill it in with the firm.
+  in scope also reaches a firm's draft, because they fill it in with the firm. To find
+  a firm that has submitted nothing yet, they look it up by its exact business
+  registration number (`firm_for_visit`), never from a list.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Company, User
 from diagnostics.models import Diagnostic, DiagnosticStatus
 
 ALL_REGIONS_PERMISSION = "diagnostics.view_all_regions"
+
+RowT = TypeVar("RowT", bound=Model)
 
 
 def diagnostics_for_member(user: User) -> QuerySet[Diagnostic]:
@@ -52,15 +58,28 @@ def diagnostics_in_scope(user: User) -> QuerySet[Diagnostic]:
     )
 
 
-def _in_regions(user: User, diagnostics: QuerySet[Diagnostic]) -> QuerySet[Diagnostic]:
-    """`diagnostics` narrowed to the agency user's regions; none for anyone else."""
+def _in_regions(
+    user: User, rows: QuerySet[RowT], region_field: str = "company__region"
+) -> QuerySet[RowT]:
+    """`rows` narrowed to the agency user's regions; none for anyone else."""
     if not user.is_active or user.company_id is not None:
-        return Diagnostic.objects.none()
+        return rows.none()
     if sees_all_regions(user):
-        return diagnostics
+        return rows
     if not user.regions:
-        return Diagnostic.objects.none()
-    return diagnostics.filter(company__region__in=user.regions)
+        return rows.none()
+    return rows.filter(**{f"{region_field}__in": user.regions})
+
+
+def firm_for_visit(user: User, business_number: str) -> Company | None:
+    """The firm with this (normalised) business number, if in the agency user's
+    regions; None otherwise, so that a number outside the scope reads as unknown."""
+    return firms_in_scope(user).filter(business_number=business_number).first()
+
+
+def firms_in_scope(user: User) -> QuerySet[Company]:
+    """The firms of the agency user's regions (every firm for a lead consultant)."""
+    return _in_regions(user, Company.objects.all(), region_field="region")
 
 
 def get_diagnostic_for_agency_user(user: User, pk: int) -> Diagnostic:

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import Company, Role, User
 from diagnostics.assisted_forms import ConsultantRequestForm, RequestStatusForm
 from diagnostics.models import (
     ANSWER_GIVEN,
@@ -174,6 +174,21 @@ def draft_in_progress(diagnostic: Diagnostic) -> Diagnostic | None:
         .only("pk", "updated_at")
         .first()
     )
+
+
+def firm_visit_panel(company: Company) -> dict[str, Any]:
+    """What a consultant about to visit `company` can open: its diagnostic in progress
+    and its latest submitted one (either may be None). Two queries."""
+    diagnostics = Diagnostic.objects.filter(company=company).only(
+        "pk", "status", "updated_at", "submitted_at", "stage", "stage_override"
+    )
+    return {
+        "company": company,
+        "draft": diagnostics.filter(status=DiagnosticStatus.DRAFT).first(),
+        "latest": diagnostics.filter(status=DiagnosticStatus.SUBMITTED)
+        .order_by("-submitted_at", "-pk")
+        .first(),
+    }
 
 
 def open_request(diagnostic: Diagnostic) -> ConsultantRequest | None:

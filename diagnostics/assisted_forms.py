@@ -5,6 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import (
+    BUSINESS_NUMBER_EXAMPLE,
+    normalize_business_number,
+    validate_business_number,
+)
 from diagnostics.models import ConsultantRequestKind, ConsultantRequestStatus
 
 MESSAGE_MAX_LENGTH = 1000
@@ -65,3 +70,23 @@ class AssistedConfirmForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["verify"].choices = [(pk, pk) for pk in question_ids]  # type: ignore[attr-defined]
+
+
+class FirmLookupForm(forms.Form):
+    """A consultant looks a firm up by its business registration number, for a visit."""
+
+    business_number = forms.CharField(
+        label=_("Business registration number"),
+        max_length=14,
+        help_text=_("10 digits; hyphens are fine (123-45-67891)."),
+        validators=[validate_business_number],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "placeholder": BUSINESS_NUMBER_EXAMPLE}
+        ),
+        error_messages={
+            "required": _("Enter the firm's business registration number.")
+        },
+    )
+
+    def clean_business_number(self) -> str:
+        return normalize_business_number(self.cleaned_data["business_number"])

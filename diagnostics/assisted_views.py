@@ -1,8 +1,9 @@
 """Assisted mode (a consultant's visit to a firm) and consultant requests.
 
 Who may use what:
-- `assisted`, `assisted_save`, `agency_request_status`: agency users holding
-  `diagnostics.view_diagnostic`, within their regions. Assisted mode reaches a firm's
+- `assisted`, `assisted_save`, `agency_request_status`, `agency_visit`,
+  `agency_visit_start`: agency users holding `diagnostics.view_diagnostic`, within
+  their regions. Assisted mode reaches a firm's
   draft too (diagnostics.access.get_diagnostic_for_assisted_mode); the request status
   only a submitted diagnostic (get_diagnostic_for_agency_user).
 - `consultant_request`, `consultant_request_cancel`: the members of the firm that owns
@@ -29,6 +30,8 @@ from accounts.access import (
 )
 from diagnostics import services
 from diagnostics.access import (
+    firm_for_visit,
+    firms_in_scope,
     get_diagnostic_for_agency_user,
     get_diagnostic_for_assisted_mode,
     get_diagnostic_for_member,
@@ -39,6 +42,7 @@ from diagnostics.assisted import (
     assisted_answers_save,
     consultant_request_create,
     consultant_request_set_status,
+    firm_visit_panel,
     verified_badge,
 )
 from diagnostics.assisted import (
@@ -47,6 +51,7 @@ from diagnostics.assisted import (
 from diagnostics.assisted_forms import (
     AssistedConfirmForm,
     ConsultantRequestForm,
+    FirmLookupForm,
     RequestStatusForm,
 )
 from diagnostics.forms import StepForm, step_initial
@@ -253,6 +258,51 @@ def assisted_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 request, _("%(count)d answers confirmed.") % {"count": verified}
             )
     return redirect(f"{page}#area-{area_content.area.code}")
+
+
+# --- Visiting a firm -------------------------------------------------------------------
+
+
+@never_cache
+@agency_permission_required(VIEW_PERMISSION)
+@require_GET
+def agency_visit(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Look a firm up by its business registration number (?business_number=) to open
+    its diagnostic in assisted mode, or start one with it; for firms that have
+    submitted nothing yet, which the queue does not list."""
+    form = FirmLookupForm(request.GET if "business_number" in request.GET else None)
+    panel = None
+    if form.is_valid():
+        company = firm_for_visit(request.user, form.cleaned_data["business_number"])
+        if company is None:
+            form.add_error(
+                "business_number",
+                _("No firm in your regions has this business registration number."),
+            )
+        else:
+            panel = firm_visit_panel(company)
+    return render(
+        request, "diagnostics/agency_visit.html", {"form": form, **(panel or {})}
+    )
+
+
+@agency_permission_required(VIEW_PERMISSION)
+@require_POST
+def agency_visit_start(
+    request: AuthenticatedHttpRequest, company_pk: int
+) -> HttpResponse:
+    """Open the firm's diagnostic in progress in assisted mode, starting one if it has
+    none (the consultant is recorded as the one who started it)."""
+    company = get_object_or_404(firms_in_scope(request.user), pk=company_pk)
+    try:
+        draft = services.diagnostic_start(company=company, user=request.user)
+    except services.NoPublishedVersion:
+        messages.error(request, _("No questionnaire is published yet."))
+        return redirect(
+            reverse("diagnostics:agency_visit")
+            + f"?business_number={company.business_number}"
+        )
+    return redirect("diagnostics:assisted", pk=draft.pk)
 
 
 # --- Consultant requests: the firm --------------------------------------------------------

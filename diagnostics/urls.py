@@ -87,6 +87,12 @@ urlpatterns = [
         name="agency_report_download",
     ),
     # Assisted mode and consultant requests (diagnostics.assisted_views).
+    path("agency/visit/", assisted_views.agency_visit, name="agency_visit"),
+    path(
+        "agency/visit/<int:company_pk>/start/",
+        assisted_views.agency_visit_start,
+        name="agency_visit_start",
+    ),
     path("agency/<int:pk>/assisted/", assisted_views.assisted, name="assisted"),
     path(
         "agency/<int:pk>/assisted/save/",

@@ -80,6 +80,8 @@ AGENCY_ONLY = {
     "diagnostics:assisted",
     "diagnostics:assisted_save",
     "diagnostics:agency_request_status",
+    "diagnostics:agency_visit",
+    "diagnostics:agency_visit_start",
 }
 # Agency pages that staff may not use either: consultants' own judgement.
 CONSULTANTS_ONLY = {"diagnostics:agency_override_stage"}
@@ -140,6 +142,7 @@ def firm_a_urls(alice, content):
         "diagnostics:assisted": [draft.pk],
         "diagnostics:assisted_save": [draft.pk],
         "diagnostics:agency_request_status": [submitted.pk],
+        "diagnostics:agency_visit_start": [alice.company.pk],
         "diagnostics:consultant_request": [submitted.pk],
         "diagnostics:consultant_request_cancel": [submitted.pk],
         "accounts:password_reset_confirm": ["MQ", "set-password"],
@@ -153,6 +156,9 @@ def firm_a_urls(alice, content):
     }
     urls = {name: reverse(name, args=args.get(name, [])) for name in ALL_NAMES}
     urls["diagnostics:compare"] += f"?a={submitted.pk}&b={submitted.pk}"
+    urls["diagnostics:agency_visit"] += (
+        f"?business_number={alice.company.business_number}"
+    )
     return urls
 
 
@@ -169,6 +175,7 @@ POSTS = {
     "diagnostics:agency_override_stage",
     "diagnostics:assisted_save",
     "diagnostics:agency_request_status",
+    "diagnostics:agency_visit_start",
     "diagnostics:consultant_request",
     "diagnostics:consultant_request_cancel",
     "accounts:logout",
@@ -247,6 +254,7 @@ def test_firms_other_regions_and_no_region_get_404_for_agency_pages(
     if who in {"dave", "nora"} and name in {
         "diagnostics:agency_list",
         "diagnostics:agency_statistics",
+        "diagnostics:agency_visit",  # the lookup answers "no firm in your regions"
     }:
         assert response.status_code == 200
         assert "에이상사" not in response.content.decode()
@@ -269,7 +277,7 @@ def test_the_regions_consultant_the_lead_and_staff_open_agency_pages(
         assert response.status_code == 404
         return
     assert response.status_code in {200, 302}
-    if name == "diagnostics:agency_list":
+    if name in {"diagnostics:agency_list", "diagnostics:agency_visit"}:
         assert "에이상사" in response.content.decode()
     if name == "diagnostics:agency_export":
         assert "에이상사" in b"".join(response.streaming_content).decode()

@@ -68,6 +68,8 @@ def test_the_other_pages_pass_axe(live_server, chromium, phone) -> None:
         "agency list": "/diagnostic/agency/",
         "agency firm": f"/diagnostic/agency/{results[1].pk}/",
         "assisted mode": f"/diagnostic/agency/{results[1].pk}/assisted/",
+        "visit a firm": "/diagnostic/agency/visit/?business_number="
+        + results[1].company.business_number,
         "statistics": "/diagnostic/agency/statistics/",
     }.items():
         page.goto(live_server.url + path)

@@ -62,6 +62,8 @@ def test_it_never_breaks_a_korean_word_on_a_phone(live_server, chromium) -> None
             "agency list": "/diagnostic/agency/",
             "agency firm": f"/diagnostic/agency/{results[1].pk}/",
             "assisted mode": f"/diagnostic/agency/{results[1].pk}/assisted/",
+            "visit a firm": "/diagnostic/agency/visit/?business_number="
+            + results[1].company.business_number,
             "statistics": "/diagnostic/agency/statistics/",
         },
     }

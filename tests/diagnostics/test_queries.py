@@ -151,6 +151,7 @@ def test_a_refresh_shows_at_once_on_the_result_page(client, alice, carol, submit
         ("alice", "diagnostics:compare"),
         ("carol", "diagnostics:agency_list"),
         ("carol", "diagnostics:agency_detail"),
+        ("carol", "diagnostics:agency_visit"),
         ("steve", "home"),
         (None, "landing"),
         (None, "accounts:login"),
@@ -168,6 +169,8 @@ def test_every_other_page_keeps_a_fixed_query_count(
         _past_results(submitted.company, submitted, 1)
         earlier = submitted.company.diagnostics.exclude(pk=submitted.pk).get()
         url += f"?a={earlier.pk}&b={submitted.pk}"
+    if name == "diagnostics:agency_visit":
+        url += f"?business_number={submitted.company.business_number}"
     client.get(url)
     before = _count(client, url)
     _more_firms_with_results(content, 3)
