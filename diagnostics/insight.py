@@ -22,7 +22,7 @@ Zero is published: it says that no firm is in a group, which exposes no firm.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -214,6 +214,23 @@ class Movement:
     @property
     def total(self) -> int:
         return self.up + self.same + self.down
+
+
+def consecutive_pairs(
+    history: Iterable[tuple[Hashable, int]],
+) -> dict[tuple[int, int], int]:
+    """(stage before, stage after) -> re-assessments, from (firm, stage) rows given in
+    each firm's order of submission (one firm's rows together): every diagnostic after
+    a firm's first is paired with the one just before it."""
+    pairs: dict[tuple[int, int], int] = {}
+    previous_firm: Hashable | None = None
+    previous_stage = 0
+    for firm, stage in history:
+        if firm == previous_firm:
+            key = (previous_stage, stage)
+            pairs[key] = pairs.get(key, 0) + 1
+        previous_firm, previous_stage = firm, stage
+    return pairs
 
 
 def stage_movement(pairs: Mapping[tuple[int, int], int]) -> Movement:

@@ -182,3 +182,32 @@ def test_median_needs_the_floor() -> None:
     assert insight.median([1.0] * 9) is None
     assert insight.median([float(n) for n in range(1, 11)]) == 5.5
     assert insight.median([float(n) for n in range(1, 12)]) == 6.0
+
+
+# Each firm's stages in the order of its submissions.
+firm_histories = st.dictionaries(
+    st.integers(min_value=1, max_value=50),
+    st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=6),
+    max_size=20,
+)
+
+
+@given(firm_histories)
+def test_consecutive_pairs_pair_each_diagnostic_with_the_firms_one_before(
+    histories: dict[int, list[int]],
+) -> None:
+    rows = [(firm, stage) for firm, stages in histories.items() for stage in stages]
+    expected: dict[tuple[int, int], int] = {}
+    for stages in histories.values():
+        for pair in zip(stages, stages[1:], strict=False):
+            expected[pair] = expected.get(pair, 0) + 1
+
+    pairs = insight.consecutive_pairs(rows)
+
+    assert pairs == expected
+    # Every diagnostic but each firm's first is one re-assessment.
+    assert sum(pairs.values()) == len(rows) - len(histories)
+
+
+def test_consecutive_pairs_never_pair_two_firms() -> None:
+    assert insight.consecutive_pairs([(1, 3), (2, 5), (2, 6), (3, 1)]) == {(5, 6): 1}
