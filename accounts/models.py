@@ -215,6 +215,9 @@ class Company(TimeStampedModel):
         indexes = [
             # The default order here and in admin, and the queue's sort by company.
             models.Index(fields=["name_ko", "id"], name="company_name"),
+            # The agency's cache fingerprint reads the latest change on every agency
+            # page (diagnostics.agency_cache): without it, a scan of every firm.
+            models.Index(fields=["updated_at"], name="company_updated"),
         ]
 
     def __str__(self) -> str:
