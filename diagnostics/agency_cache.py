@@ -20,7 +20,7 @@ from django.db.models import Count, Max, Model
 
 from accounts.models import Company, User
 from diagnostics.access import sees_all_regions
-from diagnostics.models import ConsultantRequest, Diagnostic
+from diagnostics.models import ConsultantRequest, Diagnostic, DiagnosticStatus
 from programs.models import ProgramUptake, Recommendation
 
 T = TypeVar("T")
@@ -32,12 +32,15 @@ TIMEOUT_SECONDS = 15 * 60
 def data_version() -> list[Any]:
     """A fingerprint of the rows the agency's figures read; five small queries.
 
-    Diagnostics, companies and consultant requests are never deleted (protected, or
+    Submitted diagnostics, companies and consultant requests are never deleted (protected, or
     closed by status), so their latest change says it all; a program uptake can be
     withdrawn (deleted), so its count counts too; recommendations are replaced, never
     edited, so the newest id tells.
     """
-    fingerprint = _latest_changes(Diagnostic, Company, ConsultantRequest)
+    fingerprint = [
+        _latest_submitted_change(),
+        *_latest_changes(Company, ConsultantRequest),
+    ]
     uptake = ProgramUptake.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
     recommendations = Recommendation.objects.aggregate(last=Max("pk"))
     return [*fingerprint, uptake["n"], uptake["changed"], recommendations["last"]]
@@ -51,7 +54,16 @@ def scope_of(user: User) -> list[str]:
 def scores_version() -> list[Any]:
     """A fingerprint of what peer comparisons read: diagnostics and their firms'
     industries; two small queries."""
-    return _latest_changes(Diagnostic, Company)
+    return [_latest_submitted_change(), *_latest_changes(Company)]
+
+
+def _latest_submitted_change() -> Any:
+    """The latest change among submitted diagnostics (a submission included: it sets
+    the status and `updated_at` together). Drafts are left out: no figure reads them,
+    and with them every autosave of any firm would make every key new."""
+    return Diagnostic.objects.filter(status=DiagnosticStatus.SUBMITTED).aggregate(
+        changed=Max("updated_at")
+    )["changed"]
 
 
 def _latest_changes(*models: type[Model]) -> list[Any]:

@@ -14,11 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Company
+from diagnostics.agency_cache import data_version, scores_version
 from diagnostics.insight import FLOOR
 from diagnostics.models import AreaScore, Diagnostic, DiagnosticStatus, ReviewStatus
 from diagnostics.questionnaire import QuestionnaireContent
+from diagnostics.services import diagnostic_start, diagnostic_submit
 from diagnostics.statistics import agency_statistics, peer_comparison
 from programs.models import Program, ProgramUptake, Recommendation, UptakeStatus
+from tests.conftest import answer_all
 from tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -293,6 +296,26 @@ def test_statistics_are_cached_until_the_data_changes(client, content, lena):
         assert agency_statistics(lena).firms == 12
     assert len(cached) == 5  # the data's fingerprint only
     submitted(CompanyFactory.create(), content, stage=5)
+    assert agency_statistics(lena).firms == 13
+
+
+def test_a_drafts_autosave_keeps_the_cached_figures_and_a_submission_renews_them(
+    content, lena, alice
+):
+    for company in firms(12):
+        submitted(company, content, stage=5)
+    assert agency_statistics(lena).firms == 12
+    fingerprints = (data_version(), scores_version())
+    # Firms fill in drafts all day; no figure reads a draft.
+    draft = answer_all(
+        diagnostic_start(company=alice.company, user=alice), content, alice
+    )
+    assert (data_version(), scores_version()) == fingerprints
+    with CaptureQueriesContext(connection) as cached:
+        assert agency_statistics(lena).firms == 12
+    assert len(cached) == 5  # the fingerprint only: the figures came from the cache
+    diagnostic_submit(diagnostic=draft, user=alice)
+    assert data_version() != fingerprints[0] and scores_version() != fingerprints[1]
     assert agency_statistics(lena).firms == 13
 
 
