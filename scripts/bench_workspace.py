@@ -107,6 +107,7 @@ def load_fixtures(args: argparse.Namespace) -> dict[str, Any]:
     from accounts.services import user_assign_role
     from diagnostics.management.commands.synthesize import SYNTHETIC_PREFIX
     from diagnostics.models import Diagnostic
+    from programs.services import recommendations_store
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed", verbosity=0)
@@ -157,6 +158,11 @@ def load_fixtures(args: argparse.Namespace) -> dict[str, Any]:
     )
     # A member of the firm whose result is read: its page carries the peer comparison.
     assert detail is not None, "synthesize made no submitted diagnostic"
+    # Synthetic diagnostics carry no recommendations; the measured one gets its real
+    # ones, so that its result page is as long as a firm's (program cards included).
+    measured = Diagnostic.objects.select_related("company", "version").get(pk=detail)
+    if not measured.recommendations.exists():
+        recommendations_store(diagnostic=measured)
     company_id = Diagnostic.objects.values_list("company_id", flat=True).get(pk=detail)
     member = User.objects.filter(email=FIRM_EMAIL).first()
     if member is None:
