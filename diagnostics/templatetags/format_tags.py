@@ -49,6 +49,11 @@ def plain_number(value: Number | None) -> str:
     """
     if value is None or value == "":
         return ""
+    if type(value) is int:
+        # Counts fill the agency's tables by the hundred; Python's grouping writes them
+        # as number_format does in both languages (tests/diagnostics/test_formats.py),
+        # without its format lookups per call.
+        return f"{value:,}"
     number = _decimal(value)
     if number is None or not number.is_finite():
         return str(value)

@@ -13,6 +13,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
+from hypothesis import given
+from hypothesis import strategies as st
 
 from diagnostics.demo import best
 from diagnostics.models import Answer, QuestionKind
@@ -43,6 +46,14 @@ def test_it_writes_numbers_without_trailing_zeros_and_grouped(value, written):
     for language in ("ko", "en"):
         with translation.override(language):
             assert plain_number(value) == written
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_a_count_is_written_as_the_locale_formats_write_it(count):
+    # plain_number writes integers itself; it must agree with Django's formats.
+    for language in ("ko", "en"):
+        with translation.override(language):
+            assert plain_number(count) == number_format(count, force_grouping=True)
 
 
 def test_it_writes_won_and_dollars_in_each_language():
