@@ -12,8 +12,8 @@ run: setup
 	.venv/bin/python manage.py runserver 127.0.0.1:8000
 
 # pytest sets DEBUG=1 itself (tests/development_env.py), so a bare pytest run works too;
-# it runs on every core, at most four (each worker has its own database and Redis index).
-# a bare mypy run needs DEBUG=1 in the environment.
+# a bare mypy run needs DEBUG=1 in the environment. pytest runs on every core, at most
+# four (each worker has its own test database and Redis index).
 test: setup-test
 	.venv/bin/ruff check .
 	.venv/bin/mypy

@@ -32,10 +32,10 @@ TIMEOUT_SECONDS = 15 * 60
 def data_version() -> list[Any]:
     """A fingerprint of the rows the agency's figures read; five small queries.
 
-    Submitted diagnostics, companies and consultant requests are never deleted (protected, or
-    closed by status), so their latest change says it all; a program uptake can be
-    withdrawn (deleted), so its count counts too; recommendations are replaced, never
-    edited, so the newest id tells.
+    Submitted diagnostics, companies and consultant requests are never deleted
+    (protected, or closed by status), so their latest change says it all; a program
+    uptake can be withdrawn (deleted), so its count counts too; recommendations are
+    replaced, never edited, so the newest id tells.
     """
     fingerprint = [
         _latest_submitted_change(),

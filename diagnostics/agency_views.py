@@ -100,7 +100,7 @@ def _detail_context(
             diagnostic.company_id,
         ),
         "agency_request": agency_request_panel(diagnostic),
-        "draft": draft_in_progress(diagnostic),
+        "draft": draft_in_progress(diagnostic.company_id),
         "verified_share": verified_badge(diagnostic),
         "near_misses": [r for r in recommendations if r["kind"] == "near_miss"],
         "refreshes": RecommendationRefresh.objects.filter(

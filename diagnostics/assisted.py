@@ -164,13 +164,11 @@ def verified_badge(diagnostic: Diagnostic) -> dict[str, int]:
 # --- Consultant requests ----------------------------------------------------------------
 
 
-def draft_in_progress(diagnostic: Diagnostic) -> Diagnostic | None:
+def draft_in_progress(company_id: int) -> Diagnostic | None:
     """The firm's diagnostic in progress, if any: the consultant's way into assisted
-    mode on a visit, from the firm's submitted diagnostic. One query."""
+    mode on a visit. One query."""
     return (
-        Diagnostic.objects.filter(
-            company_id=diagnostic.company_id, status=DiagnosticStatus.DRAFT
-        )
+        Diagnostic.objects.filter(company_id=company_id, status=DiagnosticStatus.DRAFT)
         .only("pk", "updated_at")
         .first()
     )
@@ -179,15 +177,16 @@ def draft_in_progress(diagnostic: Diagnostic) -> Diagnostic | None:
 def firm_visit_panel(company: Company) -> dict[str, Any]:
     """What a consultant about to visit `company` can open: its diagnostic in progress
     and its latest submitted one (either may be None). Two queries."""
-    diagnostics = Diagnostic.objects.filter(company=company).only(
-        "pk", "status", "updated_at", "submitted_at", "stage", "stage_override"
+    latest = (
+        Diagnostic.objects.filter(company=company, status=DiagnosticStatus.SUBMITTED)
+        .only("pk", "submitted_at", "stage", "stage_override")
+        .order_by("-submitted_at", "-pk")
+        .first()
     )
     return {
         "company": company,
-        "draft": diagnostics.filter(status=DiagnosticStatus.DRAFT).first(),
-        "latest": diagnostics.filter(status=DiagnosticStatus.SUBMITTED)
-        .order_by("-submitted_at", "-pk")
-        .first(),
+        "draft": draft_in_progress(company.pk),
+        "latest": latest,
     }
 
 

@@ -3,9 +3,9 @@
 Who may use what:
 - `assisted`, `assisted_save`, `agency_request_status`, `agency_visit`,
   `agency_visit_start`: agency users holding `diagnostics.view_diagnostic`, within
-  their regions. Assisted mode reaches a firm's
-  draft too (diagnostics.access.get_diagnostic_for_assisted_mode); the request status
-  only a submitted diagnostic (get_diagnostic_for_agency_user).
+  their regions. Assisted mode reaches a firm's draft too
+  (diagnostics.access.get_diagnostic_for_assisted_mode); the request status only a
+  submitted diagnostic (get_diagnostic_for_agency_user).
 - `consultant_request`, `consultant_request_cancel`: the members of the firm that owns
   the diagnostic (get_diagnostic_for_member).
 Everyone else gets a 404.

@@ -163,7 +163,7 @@ def load_fixtures(args: argparse.Namespace) -> dict[str, Any]:
     measured = Diagnostic.objects.select_related("company", "version").get(pk=detail)
     if not measured.recommendations.exists():
         recommendations_store(diagnostic=measured)
-    company_id = Diagnostic.objects.values_list("company_id", flat=True).get(pk=detail)
+    company_id = measured.company_id
     member = User.objects.filter(email=FIRM_EMAIL).first()
     if member is None:
         member = User.objects.create_user(
